@@ -1,0 +1,193 @@
+"""The role × URL table: every URL pattern, requested as anonymous and as every role.
+
+A URL pattern missing from TABLE fails `test_every_url_pattern_is_in_the_table`, so a new
+view cannot ship without deciding who may see it."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import UserFactory
+from wegweiser.accounts.models import Role
+
+ACTORS = ["anonymous", *Role.values, "no_office"]
+
+# Short names for expectations.
+OK, LOGIN, REDIRECT, FORBIDDEN, NOT_FOUND = 200, "login", "redirect", 403, 404
+
+EVERYONE_OK = dict.fromkeys(ACTORS, OK)
+MEMBERS_OK = {"anonymous": LOGIN, **dict.fromkeys(Role.values, OK), "no_office": NOT_FOUND}
+# A record of the office that the partner editor is not bound to.
+READ_OFFICE_RECORD = {**MEMBERS_OK, Role.PARTNER_EDITOR: NOT_FOUND}
+CHANGE_OFFICE_RECORD = {
+    "anonymous": LOGIN, Role.COORDINATOR: OK, Role.STAFF: OK, Role.PARTNER_EDITOR: NOT_FOUND,
+    Role.TRANSLATOR: FORBIDDEN, Role.VIEWER: FORBIDDEN, "no_office": NOT_FOUND,
+}
+POST_CHANGE_OFFICE_RECORD = {
+    k: (REDIRECT if v == OK else v) for k, v in CHANGE_OFFICE_RECORD.items()
+}
+CREATE_IN_OFFICE = {**CHANGE_OFFICE_RECORD, Role.PARTNER_EDITOR: FORBIDDEN}
+
+# url name → (method, kwargs factory from the world, expectations)
+TABLE = {
+    "healthz": ("get", lambda w: {}, EVERYONE_OK),
+    "site:home": ("get", lambda w: {}, EVERYONE_OK),
+    "accounts:login": (
+        "get", lambda w: {}, {a: (OK if a == "anonymous" else REDIRECT) for a in ACTORS}
+    ),
+    # Log-out ends up on the log-in page, for everyone.
+    "accounts:logout": ("post", lambda w: {}, dict.fromkeys(ACTORS, LOGIN)),
+    "directory:dashboard": ("get", lambda w: {}, MEMBERS_OK),
+    "directory:office_switch": (
+        "post", lambda w: {}, {**{r: REDIRECT for r in Role.values}, "anonymous": LOGIN,
+                               "no_office": NOT_FOUND},
+    ),
+    "directory:organisation_list": ("get", lambda w: {}, MEMBERS_OK),
+    "directory:organisation_create": ("get", lambda w: {}, CREATE_IN_OFFICE),
+    "directory:organisation_detail": ("get", lambda w: {"public_id": w.organisation.public_id},
+                                      READ_OFFICE_RECORD),
+    "directory:organisation_edit": ("get", lambda w: {"public_id": w.organisation.public_id},
+                                    CHANGE_OFFICE_RECORD),
+    "directory:offer_create": ("get", lambda w: {"public_id": w.organisation.public_id},
+                               CHANGE_OFFICE_RECORD),
+    "directory:contact_create": ("get", lambda w: {"public_id": w.organisation.public_id},
+                                 CHANGE_OFFICE_RECORD),
+    "directory:offer_list": ("get", lambda w: {}, MEMBERS_OK),
+    "directory:offer_detail": ("get", lambda w: {"public_id": w.offer.public_id},
+                               READ_OFFICE_RECORD),
+    "directory:offer_edit": ("get", lambda w: {"public_id": w.offer.public_id},
+                             CHANGE_OFFICE_RECORD),
+    "directory:offer_location_add": ("get", lambda w: {"public_id": w.offer.public_id},
+                                     CHANGE_OFFICE_RECORD),
+    "directory:offer_location_hours": (
+        "get", lambda w: {"public_id": w.offer_location.public_id}, CHANGE_OFFICE_RECORD
+    ),
+    "directory:offer_location_remove": (
+        "post", lambda w: {"public_id": w.offer_location.public_id}, POST_CHANGE_OFFICE_RECORD
+    ),
+    "directory:location_list": ("get", lambda w: {}, MEMBERS_OK),
+    "directory:location_create": ("get", lambda w: {}, CREATE_IN_OFFICE),
+    "directory:location_detail": ("get", lambda w: {"public_id": w.location.public_id},
+                                  READ_OFFICE_RECORD),
+    "directory:location_edit": ("get", lambda w: {"public_id": w.location.public_id},
+                                CHANGE_OFFICE_RECORD),
+    "directory:contact_edit": ("get", lambda w: {"public_id": w.contact.public_id},
+                               CHANGE_OFFICE_RECORD),
+    "directory:contact_delete": ("post", lambda w: {"public_id": w.contact.public_id},
+                                 POST_CHANGE_OFFICE_RECORD),
+    "directory:entry_confirm": (
+        "post", lambda w: {"kind": "offers", "public_id": w.offer.public_id},
+        POST_CHANGE_OFFICE_RECORD,
+    ),
+    "directory:entry_archive": (
+        "post", lambda w: {"kind": "offers", "public_id": w.offer.public_id},
+        POST_CHANGE_OFFICE_RECORD,
+    ),
+}
+
+# The Django admin is for superusers only; it sends everyone else to its own log-in.
+ADMIN_SAMPLES = ["admin:index", "admin:accounts_user_changelist", "admin:directory_category_add"]
+
+
+def _named_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or ""
+            yield from _named_patterns(pattern, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_pattern_is_in_the_table():
+    missing = sorted(
+        name for name in set(_named_patterns())
+        if name not in TABLE and not name.startswith("admin:")
+    )
+    assert missing == [], f"add these URL patterns to the role × URL table: {missing}"
+
+
+def _client_for(actor, world, client):
+    if actor == "anonymous":
+        return client
+    if actor == "no_office":
+        client.force_login(UserFactory(username="nobody"))
+    else:
+        client.force_login(world.members[actor].user)
+    return client
+
+
+def _check(response, expected, url):
+    if expected == LOGIN:
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("accounts:login")), url
+    elif expected == REDIRECT:
+        assert response.status_code == 302, url
+        assert not response["Location"].startswith(reverse("accounts:login")), url
+    else:
+        assert response.status_code == expected, url
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_role_url_table(name, actor, world, client):
+    method, kwargs, expectations = TABLE[name]
+    url = reverse(name, kwargs=kwargs(world))
+    data = {"office": str(world.office.public_id)} if name == "directory:office_switch" else {}
+    response = getattr(_client_for(actor, world, client), method)(url, data)
+    _check(response, expectations[actor], url)
+
+
+FOREIGN = {
+    "organisation": ["organisation_detail", "organisation_edit", "offer_create", "contact_create"],
+    "offer": ["offer_detail", "offer_edit", "offer_location_add"],
+    "offer_location": ["offer_location_hours", "offer_location_remove"],
+    "location": ["location_detail", "location_edit"],
+    "contact": ["contact_edit", "contact_delete"],
+}
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_records_of_another_office_answer_404(role, world, client):
+    client.force_login(world.members[role].user)
+    for record, names in FOREIGN.items():
+        public_id = getattr(world, f"foreign_{record}").public_id
+        for name in names:
+            method = "post" if name.endswith("remove") or name.endswith("delete") else "get"
+            url = reverse(f"directory:{name}", kwargs={"public_id": public_id})
+            assert getattr(client, method)(url).status_code == 404, (role, url)
+    for kind, record in [("offers", world.foreign_offer), ("locations", world.foreign_location),
+                         ("organisations", world.foreign_organisation)]:
+        for name in ["entry_confirm", "entry_archive"]:
+            url = reverse(f"directory:{name}", kwargs={"kind": kind, "public_id": record.public_id})
+            assert client.post(url).status_code == 404, (role, url)
+
+
+def test_unknown_entry_kind_answers_404(world, client):
+    client.force_login(world.members[Role.COORDINATOR].user)
+    url = reverse("directory:entry_confirm", kwargs={"kind": "users", "public_id": world.offer.public_id})
+    assert client.post(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", ADMIN_SAMPLES)
+def test_admin_is_for_superusers_only(name, world, client):
+    url = reverse(name)
+    assert client.get(url).status_code == 302
+    client.force_login(world.members[Role.COORDINATOR].user)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_partner_editor_changes_their_own_organisation(world, client):
+    client.force_login(world.members[Role.PARTNER_EDITOR].user)
+    url = reverse("directory:organisation_edit", kwargs={"public_id": world.partner_organisation.public_id})
+    assert client.get(url).status_code == 200
+    listing = client.get(reverse("directory:organisation_list"))
+    assert list(listing.context["page"]) == [world.partner_organisation]
+
+
+def test_office_switch_rejects_garbage(world, client):
+    client.force_login(world.members[Role.COORDINATOR].user)
+    assert client.post(reverse("directory:office_switch"), {"office": "nope"}).status_code == 404
+    foreign = {"office": str(world.other_office.public_id)}
+    assert client.post(reverse("directory:office_switch"), foreign).status_code == 404

@@ -1,0 +1,147 @@
+"""Shared building blocks: public ids, optimistic locking, review state, content languages,
+translation rows and the audit log."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.Model):
+    """A language offers are delivered in; content languages also get translations."""
+
+    class Direction(models.TextChoices):
+        LTR = "ltr", _("left to right")
+        RTL = "rtl", _("right to left")
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    native_name = models.CharField(_("native name"), max_length=80)
+    direction = models.CharField(
+        _("direction"), max_length=3, choices=Direction.choices, default=Direction.LTR
+    )
+    is_content_language = models.BooleanField(_("content language"), default=False)
+    fallback = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("fallback")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class PublicModel(models.Model):
+    """A record with a UUID public id (used in every URL and export) and optimistic locking."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Bumped on every save through a service; an edit form carries the version it started from.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # Bumped when translatable source text changes (not for minor edits): translations record
+    # the revision they translate, so "outdated" is a comparison in the database.
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    TRANSLATABLE_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+
+class ReviewQuerySet(models.QuerySet):
+    def stale(self, now=None):
+        return self.filter(review_due_at__lt=now or timezone.now())
+
+    def current(self, now=None):
+        return self.filter(review_due_at__gte=now or timezone.now())
+
+
+class ReviewedModel(models.Model):
+    """Review state ("Stand"): when an entry was last confirmed, by whom, and when it is due."""
+
+    verified_at = models.DateTimeField(_("last verified"), null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    review_interval_days = models.PositiveIntegerField(
+        _("review interval (days)"), default=settings.DEFAULT_REVIEW_INTERVAL_DAYS
+    )
+    # Derived from verified_at + interval and kept in step by save(): an indexed column makes
+    # "stale" one portable comparison on both databases.
+    review_due_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        start = self.verified_at or self.created_at or timezone.now()
+        self.review_due_at = start + timedelta(days=self.review_interval_days)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "review_due_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_stale(self) -> bool:
+        return self.review_due_at is not None and self.review_due_at < timezone.now()
+
+
+class TranslationBase(models.Model):
+    """One language's text of a record, remembering which source revision it translates."""
+
+    class Origin(models.TextChoices):
+        HUMAN = "human", _("human")
+        MACHINE = "machine", _("machine-translated, not reviewed")
+
+    language = models.CharField(_("language"), max_length=12)
+    source_revision = models.PositiveIntegerField(_("source revision"))
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.HUMAN)
+    translated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(models.Model):
+    """One change, log-in or export: who, when, which object, which fields from → to."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    office = models.ForeignKey(
+        "accounts.Office", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(max_length=300, blank=True)
+    # {"field": [old, new]}; rendered in the entry's history.
+    changes = models.JSONField(default=dict, blank=True)
+    # The version of the object this change produced (for conflict reports).
+    object_version = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "created_at"])]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
