@@ -87,11 +87,20 @@ def world(db):
     foreign_location = LocationFactory(office=other)
     foreign_ol = OfferLocationFactory(offer=foreign_offer, location=foreign_location)
     return World(
-        office=office, other_office=other, members=members, organisation=organisation,
-        partner_organisation=partner_org, offer=offer, location=location,
-        offer_location=offer_location, contact=contact, foreign_organisation=foreign_org,
-        foreign_offer=foreign_offer, foreign_location=foreign_location,
-        foreign_offer_location=foreign_ol, foreign_contact=ContactFactory(organisation=foreign_org),
+        office=office,
+        other_office=other,
+        members=members,
+        organisation=organisation,
+        partner_organisation=partner_org,
+        offer=offer,
+        location=location,
+        offer_location=offer_location,
+        contact=contact,
+        foreign_organisation=foreign_org,
+        foreign_offer=foreign_offer,
+        foreign_location=foreign_location,
+        foreign_offer_location=foreign_ol,
+        foreign_contact=ContactFactory(organisation=foreign_org),
     )
 
 

@@ -19,8 +19,13 @@ MEMBERS_OK = {"anonymous": LOGIN, **dict.fromkeys(Role.values, OK), "no_office":
 # A record of the office that the partner editor is not bound to.
 READ_OFFICE_RECORD = {**MEMBERS_OK, Role.PARTNER_EDITOR: NOT_FOUND}
 CHANGE_OFFICE_RECORD = {
-    "anonymous": LOGIN, Role.COORDINATOR: OK, Role.STAFF: OK, Role.PARTNER_EDITOR: NOT_FOUND,
-    Role.TRANSLATOR: FORBIDDEN, Role.VIEWER: FORBIDDEN, "no_office": NOT_FOUND,
+    "anonymous": LOGIN,
+    Role.COORDINATOR: OK,
+    Role.STAFF: OK,
+    Role.PARTNER_EDITOR: NOT_FOUND,
+    Role.TRANSLATOR: FORBIDDEN,
+    Role.VIEWER: FORBIDDEN,
+    "no_office": NOT_FOUND,
 }
 POST_CHANGE_OFFICE_RECORD = {
     k: (REDIRECT if v == OK else v) for k, v in CHANGE_OFFICE_RECORD.items()
@@ -32,54 +37,96 @@ TABLE = {
     "healthz": ("get", lambda w: {}, EVERYONE_OK),
     "site:home": ("get", lambda w: {}, EVERYONE_OK),
     "accounts:login": (
-        "get", lambda w: {}, {a: (OK if a == "anonymous" else REDIRECT) for a in ACTORS}
+        "get",
+        lambda w: {},
+        {a: (OK if a == "anonymous" else REDIRECT) for a in ACTORS},
     ),
     # Log-out ends up on the log-in page, for everyone.
     "accounts:logout": ("post", lambda w: {}, dict.fromkeys(ACTORS, LOGIN)),
     "directory:dashboard": ("get", lambda w: {}, MEMBERS_OK),
     "directory:office_switch": (
-        "post", lambda w: {}, {**{r: REDIRECT for r in Role.values}, "anonymous": LOGIN,
-                               "no_office": NOT_FOUND},
+        "post",
+        lambda w: {},
+        {**{r: REDIRECT for r in Role.values}, "anonymous": LOGIN, "no_office": NOT_FOUND},
     ),
     "directory:organisation_list": ("get", lambda w: {}, MEMBERS_OK),
     "directory:organisation_create": ("get", lambda w: {}, CREATE_IN_OFFICE),
-    "directory:organisation_detail": ("get", lambda w: {"public_id": w.organisation.public_id},
-                                      READ_OFFICE_RECORD),
-    "directory:organisation_edit": ("get", lambda w: {"public_id": w.organisation.public_id},
-                                    CHANGE_OFFICE_RECORD),
-    "directory:offer_create": ("get", lambda w: {"public_id": w.organisation.public_id},
-                               CHANGE_OFFICE_RECORD),
-    "directory:contact_create": ("get", lambda w: {"public_id": w.organisation.public_id},
-                                 CHANGE_OFFICE_RECORD),
+    "directory:organisation_detail": (
+        "get",
+        lambda w: {"public_id": w.organisation.public_id},
+        READ_OFFICE_RECORD,
+    ),
+    "directory:organisation_edit": (
+        "get",
+        lambda w: {"public_id": w.organisation.public_id},
+        CHANGE_OFFICE_RECORD,
+    ),
+    "directory:offer_create": (
+        "get",
+        lambda w: {"public_id": w.organisation.public_id},
+        CHANGE_OFFICE_RECORD,
+    ),
+    "directory:contact_create": (
+        "get",
+        lambda w: {"public_id": w.organisation.public_id},
+        CHANGE_OFFICE_RECORD,
+    ),
     "directory:offer_list": ("get", lambda w: {}, MEMBERS_OK),
-    "directory:offer_detail": ("get", lambda w: {"public_id": w.offer.public_id},
-                               READ_OFFICE_RECORD),
-    "directory:offer_edit": ("get", lambda w: {"public_id": w.offer.public_id},
-                             CHANGE_OFFICE_RECORD),
-    "directory:offer_location_add": ("get", lambda w: {"public_id": w.offer.public_id},
-                                     CHANGE_OFFICE_RECORD),
+    "directory:offer_detail": (
+        "get",
+        lambda w: {"public_id": w.offer.public_id},
+        READ_OFFICE_RECORD,
+    ),
+    "directory:offer_edit": (
+        "get",
+        lambda w: {"public_id": w.offer.public_id},
+        CHANGE_OFFICE_RECORD,
+    ),
+    "directory:offer_location_add": (
+        "get",
+        lambda w: {"public_id": w.offer.public_id},
+        CHANGE_OFFICE_RECORD,
+    ),
     "directory:offer_location_hours": (
-        "get", lambda w: {"public_id": w.offer_location.public_id}, CHANGE_OFFICE_RECORD
+        "get",
+        lambda w: {"public_id": w.offer_location.public_id},
+        CHANGE_OFFICE_RECORD,
     ),
     "directory:offer_location_remove": (
-        "post", lambda w: {"public_id": w.offer_location.public_id}, POST_CHANGE_OFFICE_RECORD
+        "post",
+        lambda w: {"public_id": w.offer_location.public_id},
+        POST_CHANGE_OFFICE_RECORD,
     ),
     "directory:location_list": ("get", lambda w: {}, MEMBERS_OK),
     "directory:location_create": ("get", lambda w: {}, CREATE_IN_OFFICE),
-    "directory:location_detail": ("get", lambda w: {"public_id": w.location.public_id},
-                                  READ_OFFICE_RECORD),
-    "directory:location_edit": ("get", lambda w: {"public_id": w.location.public_id},
-                                CHANGE_OFFICE_RECORD),
-    "directory:contact_edit": ("get", lambda w: {"public_id": w.contact.public_id},
-                               CHANGE_OFFICE_RECORD),
-    "directory:contact_delete": ("post", lambda w: {"public_id": w.contact.public_id},
-                                 POST_CHANGE_OFFICE_RECORD),
+    "directory:location_detail": (
+        "get",
+        lambda w: {"public_id": w.location.public_id},
+        READ_OFFICE_RECORD,
+    ),
+    "directory:location_edit": (
+        "get",
+        lambda w: {"public_id": w.location.public_id},
+        CHANGE_OFFICE_RECORD,
+    ),
+    "directory:contact_edit": (
+        "get",
+        lambda w: {"public_id": w.contact.public_id},
+        CHANGE_OFFICE_RECORD,
+    ),
+    "directory:contact_delete": (
+        "post",
+        lambda w: {"public_id": w.contact.public_id},
+        POST_CHANGE_OFFICE_RECORD,
+    ),
     "directory:entry_confirm": (
-        "post", lambda w: {"kind": "offers", "public_id": w.offer.public_id},
+        "post",
+        lambda w: {"kind": "offers", "public_id": w.offer.public_id},
         POST_CHANGE_OFFICE_RECORD,
     ),
     "directory:entry_archive": (
-        "post", lambda w: {"kind": "offers", "public_id": w.offer.public_id},
+        "post",
+        lambda w: {"kind": "offers", "public_id": w.offer.public_id},
         POST_CHANGE_OFFICE_RECORD,
     ),
 }
@@ -100,7 +147,8 @@ def _named_patterns(resolver=None, namespace=""):
 
 def test_every_url_pattern_is_in_the_table():
     missing = sorted(
-        name for name in set(_named_patterns())
+        name
+        for name in set(_named_patterns())
         if name not in TABLE and not name.startswith("admin:")
     )
     assert missing == [], f"add these URL patterns to the role × URL table: {missing}"
@@ -155,8 +203,11 @@ def test_records_of_another_office_answer_404(role, world, client):
             method = "post" if name.endswith("remove") or name.endswith("delete") else "get"
             url = reverse(f"directory:{name}", kwargs={"public_id": public_id})
             assert getattr(client, method)(url).status_code == 404, (role, url)
-    for kind, record in [("offers", world.foreign_offer), ("locations", world.foreign_location),
-                         ("organisations", world.foreign_organisation)]:
+    for kind, record in [
+        ("offers", world.foreign_offer),
+        ("locations", world.foreign_location),
+        ("organisations", world.foreign_organisation),
+    ]:
         for name in ["entry_confirm", "entry_archive"]:
             url = reverse(f"directory:{name}", kwargs={"kind": kind, "public_id": record.public_id})
             assert client.post(url).status_code == 404, (role, url)
@@ -164,7 +215,9 @@ def test_records_of_another_office_answer_404(role, world, client):
 
 def test_unknown_entry_kind_answers_404(world, client):
     client.force_login(world.members[Role.COORDINATOR].user)
-    url = reverse("directory:entry_confirm", kwargs={"kind": "users", "public_id": world.offer.public_id})
+    url = reverse(
+        "directory:entry_confirm", kwargs={"kind": "users", "public_id": world.offer.public_id}
+    )
     assert client.post(url).status_code == 404
 
 
@@ -180,7 +233,9 @@ def test_admin_is_for_superusers_only(name, world, client):
 
 def test_partner_editor_changes_their_own_organisation(world, client):
     client.force_login(world.members[Role.PARTNER_EDITOR].user)
-    url = reverse("directory:organisation_edit", kwargs={"public_id": world.partner_organisation.public_id})
+    url = reverse(
+        "directory:organisation_edit", kwargs={"public_id": world.partner_organisation.public_id}
+    )
     assert client.get(url).status_code == 200
     listing = client.get(reverse("directory:organisation_list"))
     assert list(listing.context["page"]) == [world.partner_organisation]

@@ -238,6 +238,15 @@ def _periods_overlap(a: dict, b: dict) -> bool:
     return not (b_until and a_from and b_until < a_from)
 
 
+def _rows(formset, keep: list[str]) -> list[dict]:
+    """The kept rows of a formset as plain dicts (filled-in forms not marked for deletion)."""
+    return [
+        {k: f.cleaned_data.get(k, "" if k == "note" else None) for k in keep}
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]
+
+
 class BaseOpeningHoursFormSet(forms.BaseModelFormSet):
     def clean(self):
         super().clean()
@@ -268,12 +277,7 @@ class BaseOpeningHoursFormSet(forms.BaseModelFormSet):
                     )
 
     def rows(self) -> list[dict]:
-        keep = ["weekday", "opens", "closes", "valid_from", "valid_until", "note"]
-        return [
-            {k: f.cleaned_data.get(k) or ("" if k == "note" else None) for k in keep}
-            for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
+        return _rows(self, ["weekday", "opens", "closes", "valid_from", "valid_until", "note"])
 
 
 OpeningHoursFormSet = forms.modelformset_factory(
@@ -299,12 +303,7 @@ class ScheduleExceptionForm(forms.ModelForm):
 
 class BaseExceptionFormSet(forms.BaseModelFormSet):
     def rows(self) -> list[dict]:
-        keep = ["kind", "date_from", "date_until", "opens", "closes", "note"]
-        return [
-            {k: f.cleaned_data.get(k) if k != "note" else f.cleaned_data.get(k, "") for k in keep}
-            for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
+        return _rows(self, ["kind", "date_from", "date_until", "opens", "closes", "note"])
 
 
 ScheduleExceptionFormSet = forms.modelformset_factory(

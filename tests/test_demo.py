@@ -1,0 +1,88 @@
+"""The demo district and the synthetic generator."""
+
+import random
+
+import pytest
+from django.core.management import call_command
+
+from wegweiser.accounts.models import Membership, Role
+from wegweiser.directory.demo.loader import load_demo
+from wegweiser.directory.management.commands.generate_district import generate
+from wegweiser.directory.models import (
+    Category,
+    Location,
+    Offer,
+    OfferTranslation,
+    OpeningHours,
+    Organisation,
+)
+
+
+def _fingerprint():
+    return (
+        sorted(Organisation.objects.values_list("public_id", "version", "updated_at")),
+        sorted(Offer.objects.values_list("public_id", "version", "verified_at")),
+        Location.objects.count(),
+        OpeningHours.objects.count(),
+        OfferTranslation.objects.count(),
+        Membership.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_demo_district_is_big_enough_and_loading_twice_changes_nothing():
+    load_demo()
+    first = _fingerprint()
+    created_again = load_demo()
+    assert _fingerprint() == first
+    assert created_again == {"organisations": 0, "offers": 0, "locations": 0, "users": 0}
+
+    assert Organisation.objects.count() >= 60
+    assert Offer.objects.count() >= 150
+    assert Location.objects.count() >= 40
+    kinds = set(Organisation.objects.values_list("kind", flat=True))
+    assert kinds == set(Organisation.Kind.values)
+    # every category is used by some offer
+    unused = Category.objects.filter(offers__isnull=True, children__isnull=True)
+    assert list(unused.values_list("code", flat=True)) == []
+    languages = set(OfferTranslation.objects.values_list("language", flat=True))
+    assert {"en", "ar", "tr", "ru", "uk", "fa", "vi"} <= languages
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    assert Organisation.objects.filter(is_demo=False).count() == 0
+    assert Offer.objects.stale().exists()
+
+
+@pytest.mark.django_db
+def test_demo_data_passes_model_validation():
+    load_demo()
+    for model in (Organisation, Offer, Location):
+        for record in model.objects.all():
+            record.full_clean(exclude=["logo"])
+    for hours in OpeningHours.objects.all():
+        hours.full_clean()
+
+
+@pytest.mark.django_db
+def test_load_demo_command_prints_logins(capsys):
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "koordination" in out and "password" in out
+
+
+@pytest.mark.django_db
+def test_synthetic_district_is_deterministic():
+    generate(random.Random(7), offers=40, office_slug="a")
+    generate(random.Random(7), offers=40, office_slug="b")
+    a = list(
+        Offer.objects.filter(organisation__office__slug="a")
+        .order_by("pk")
+        .values_list("public_id", "name")
+    )
+    b = list(
+        Offer.objects.filter(organisation__office__slug="b")
+        .order_by("pk")
+        .values_list("public_id", "name")
+    )
+    assert len(a) == 40
+    assert [name for _, name in a] == [name for _, name in b]

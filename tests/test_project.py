@@ -1,0 +1,133 @@
+"""Project-wide checks: migrations, lint, production settings, catalogues, settings helpers."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+
+from wegweiser.env import env_bool, env_int, env_list, env_str
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_no_missing_migrations(db):
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_ruff_is_clean():
+    ruff = Path(sys.executable).parent / "ruff"
+    result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        cwd=ROOT,
+    )
+
+
+PRODUCTION = {
+    "WEGWEISER_ENV": "production",
+    "SECRET_KEY": "k" * 60 + "-production-test-secret-value",
+    "ALLOWED_HOSTS": "wegweiser.example",
+}
+
+
+def test_deploy_check_passes_with_production_settings(tmp_path):
+    result = _manage(
+        {**PRODUCTION, "WEGWEISER_DATA_DIR": str(tmp_path)},
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {**PRODUCTION, "SECRET_KEY": "", "WEGWEISER_DATA_DIR": str(tmp_path)}
+    result = _manage(env, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_secret_key_can_come_from_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("f" * 64 + "-from-a-file\n")
+    env = {
+        **PRODUCTION,
+        "SECRET_KEY": "",
+        "SECRET_KEY_FILE": str(secret),
+        "WEGWEISER_DATA_DIR": str(tmp_path),
+    }
+    result = _manage(
+        env, "shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)"
+    )
+    assert result.stdout.strip().splitlines()[-1] == "f" * 64 + "-from-a-file"
+
+
+def test_env_helpers(monkeypatch):
+    monkeypatch.setenv("W_BOOL", "yes")
+    monkeypatch.setenv("W_INT", "42")
+    monkeypatch.setenv("W_LIST", "a, b,,c")
+    assert env_bool("W_BOOL") is True
+    assert env_int("W_INT", 1) == 42
+    assert env_list("W_LIST") == ["a", "b", "c"]
+    assert env_str("W_MISSING", "x") == "x"
+    monkeypatch.setenv("W_BOOL", "perhaps")
+    with pytest.raises(ImproperlyConfigured):
+        env_bool("W_BOOL")
+    monkeypatch.setenv("W_INT", "many")
+    with pytest.raises(ImproperlyConfigured):
+        env_int("W_INT", 1)
+
+
+def test_sqlite_is_tuned_for_an_office(db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite-only check; this run uses PostgreSQL")
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert cursor.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.postgres_only
+def test_postgresql_is_in_use_when_asked(db):
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        assert "PostgreSQL" in cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("language", settings.STAFF_LANGUAGES)
+def test_staff_catalogues_are_complete(language):
+    if language == "en":
+        return  # the source language; its strings are the msgids
+    catalogue = polib.pofile(
+        str(ROOT / "wegweiser" / "locale" / language / "LC_MESSAGES" / "django.po")
+    )
+    assert catalogue.untranslated_entries() == []
+    assert catalogue.fuzzy_entries() == []
+
+
+def test_console_command_runs_manage():
+    result = subprocess.run(
+        [sys.executable, "-m", "wegweiser", "check"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
