@@ -102,12 +102,3 @@ def world(db):
         foreign_offer_location=foreign_ol,
         foreign_contact=ContactFactory(organisation=foreign_org),
     )
-
-
-@pytest.fixture
-def login(client):
-    def _login(membership):
-        client.force_login(membership.user)
-        return client
-
-    return _login

@@ -7,6 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import UserFactory
+from tests.helpers import login
 from wegweiser.accounts.models import Role
 
 ACTORS = ["anonymous", *Role.values, "no_office"]
@@ -32,8 +33,41 @@ POST_CHANGE_OFFICE_RECORD = {
 }
 CREATE_IN_OFFICE = {**CHANGE_OFFICE_RECORD, Role.PARTNER_EDITOR: FORBIDDEN}
 
+LOGGED_IN_OK = {**dict.fromkeys(ACTORS, OK), "anonymous": LOGIN}
+LOGGED_IN_REDIRECT = {**dict.fromkeys(ACTORS, REDIRECT), "anonymous": LOGIN}
+COORDINATOR_ONLY = {
+    **dict.fromkeys(ACTORS, FORBIDDEN), "anonymous": LOGIN, Role.COORDINATOR: OK,
+    "no_office": NOT_FOUND,
+}
+COORDINATOR_POST = {**COORDINATOR_ONLY, Role.COORDINATOR: REDIRECT}
+
+
+def _viewer(w):
+    return {"pk": w.members[Role.VIEWER].pk}
+
+
 # url name → (method, kwargs factory from the world, expectations)
 TABLE = {
+    "accounts:verify": ("get", lambda w: {}, LOGGED_IN_OK),
+    "accounts:second_factor_setup": ("get", lambda w: {}, LOGGED_IN_OK),
+    "accounts:reauth": ("get", lambda w: {}, LOGGED_IN_OK),
+    "accounts:account": ("get", lambda w: {}, LOGGED_IN_OK),
+    # Changing password or recovery codes first asks for the password again.
+    "accounts:recovery_codes": ("post", lambda w: {}, LOGGED_IN_REDIRECT),
+    "accounts:password_change": ("get", lambda w: {}, LOGGED_IN_REDIRECT),
+    "accounts:password_reset": ("get", lambda w: {}, EVERYONE_OK),
+    "accounts:password_reset_done": ("get", lambda w: {}, EVERYONE_OK),
+    "accounts:password_reset_confirm": (
+        "get", lambda w: {"uidb64": "MQ", "token": "bad-token"}, EVERYONE_OK
+    ),
+    "accounts:password_reset_complete": ("get", lambda w: {}, EVERYONE_OK),
+    "accounts:member_list": ("get", lambda w: {}, COORDINATOR_ONLY),
+    "accounts:member_unlock": ("post", _viewer, COORDINATOR_POST),
+    "accounts:member_deactivate": ("post", _viewer, COORDINATOR_POST),
+    "accounts:member_role": ("post", _viewer, COORDINATOR_POST),
+    "core:audit_list": ("get", lambda w: {}, COORDINATOR_ONLY),
+    "core:audit_export": ("get", lambda w: {}, COORDINATOR_ONLY),
+    "media": ("get", lambda w: {"path": "logos/missing.png"}, dict.fromkeys(ACTORS, NOT_FOUND)),
     "healthz": ("get", lambda w: {}, EVERYONE_OK),
     "site:home": ("get", lambda w: {}, EVERYONE_OK),
     "accounts:login": (
@@ -158,9 +192,9 @@ def _client_for(actor, world, client):
     if actor == "anonymous":
         return client
     if actor == "no_office":
-        client.force_login(UserFactory(username="nobody"))
+        login(client, UserFactory(username="nobody"))
     else:
-        client.force_login(world.members[actor].user)
+        login(client, world.members[actor].user)
     return client
 
 
@@ -196,7 +230,7 @@ FOREIGN = {
 
 @pytest.mark.parametrize("role", Role.values)
 def test_records_of_another_office_answer_404(role, world, client):
-    client.force_login(world.members[role].user)
+    login(client, world.members[role].user)
     for record, names in FOREIGN.items():
         public_id = getattr(world, f"foreign_{record}").public_id
         for name in names:
@@ -213,8 +247,18 @@ def test_records_of_another_office_answer_404(role, world, client):
             assert client.post(url).status_code == 404, (role, url)
 
 
+@pytest.mark.parametrize("name", ["member_unlock", "member_deactivate", "member_role"])
+def test_members_of_another_office_answer_404(name, world, client):
+    login(client, world.members[Role.COORDINATOR].user)
+    foreign = world.members["other_coordinator"]
+    url = reverse(f"accounts:{name}", kwargs={"pk": foreign.pk})
+    assert client.post(url, {"role": "viewer"}).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.role == Role.COORDINATOR and foreign.user.is_active
+
+
 def test_unknown_entry_kind_answers_404(world, client):
-    client.force_login(world.members[Role.COORDINATOR].user)
+    login(client, world.members[Role.COORDINATOR].user)
     url = reverse(
         "directory:entry_confirm", kwargs={"kind": "users", "public_id": world.offer.public_id}
     )
@@ -225,14 +269,14 @@ def test_unknown_entry_kind_answers_404(world, client):
 def test_admin_is_for_superusers_only(name, world, client):
     url = reverse(name)
     assert client.get(url).status_code == 302
-    client.force_login(world.members[Role.COORDINATOR].user)
+    login(client, world.members[Role.COORDINATOR].user)
     response = client.get(url)
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
 
 
 def test_partner_editor_changes_their_own_organisation(world, client):
-    client.force_login(world.members[Role.PARTNER_EDITOR].user)
+    login(client, world.members[Role.PARTNER_EDITOR].user)
     url = reverse(
         "directory:organisation_edit", kwargs={"public_id": world.partner_organisation.public_id}
     )
@@ -242,7 +286,7 @@ def test_partner_editor_changes_their_own_organisation(world, client):
 
 
 def test_office_switch_rejects_garbage(world, client):
-    client.force_login(world.members[Role.COORDINATOR].user)
+    login(client, world.members[Role.COORDINATOR].user)
     assert client.post(reverse("directory:office_switch"), {"office": "nope"}).status_code == 404
     foreign = {"office": str(world.other_office.public_id)}
     assert client.post(reverse("directory:office_switch"), foreign).status_code == 404

@@ -49,8 +49,12 @@ def test_staff_pages_have_no_axe_violations(live_server, page):
     organisation = Organisation.objects.first()
     _log_in(page, live_server, "koordination")
     paths = [
-        "/staff/", "/staff/offers/", "/staff/organisations/", "/staff/locations/",
-        f"/staff/offers/{offer.public_id}/", f"/staff/offers/{offer.public_id}/edit/",
+        "/staff/",
+        "/staff/offers/",
+        "/staff/organisations/",
+        "/staff/locations/",
+        f"/staff/offers/{offer.public_id}/",
+        f"/staff/offers/{offer.public_id}/edit/",
         f"/staff/organisations/{organisation.public_id}/",
         f"/staff/offer-locations/{offer.offer_locations.first().public_id}/hours/",
     ]

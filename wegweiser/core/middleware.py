@@ -1,6 +1,23 @@
-"""Cross-cutting response rules."""
+"""Cross-cutting response rules: security headers on every response, no caching of pages
+for logged-in users."""
 
+from django.conf import settings
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy (no inline scripts or styles, no framing) and a
+    Permissions-Policy on every response; HSTS comes from SecurityMiddleware in production."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response
 
 
 class StaffNoStoreMiddleware:

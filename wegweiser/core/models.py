@@ -136,6 +136,10 @@ class AuditEntry(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     # The version of the object this change produced (for conflict reports).
     object_version = models.PositiveIntegerField(null=True, blank=True)
+    # A hash chain: each entry's hash covers its content and the previous entry's hash, so
+    # an edit or deletion in the stored log is found by `manage.py audit_verify`.
+    previous_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -145,3 +149,13 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class AuditHead(models.Model):
+    """One row holding the newest hash; locking it serialises appends to the chain on every
+    database."""
+
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return self.last_hash

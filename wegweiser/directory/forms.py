@@ -18,6 +18,7 @@ from wegweiser.directory.models import (
     ScheduleException,
     Weekday,
 )
+from wegweiser.directory.validators import reencode_logo
 
 
 class VersionedForm(forms.ModelForm):
@@ -71,6 +72,12 @@ class OrganisationForm(VersionedForm):
     def __init__(self, *args, office, **kwargs):
         self.office = office
         super().__init__(*args, **kwargs)
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and logo is not self.initial.get("logo") and hasattr(logo, "content_type"):
+            return reencode_logo(logo)
+        return logo
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

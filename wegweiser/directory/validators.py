@@ -1,7 +1,11 @@
 """Validators for uploads and values the database cannot check by itself."""
 
+import io
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
@@ -25,7 +29,13 @@ def validate_logo(file) -> None:
         with Image.open(file) as image:
             image_format = image.format
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
         raise ValidationError(
             _("The logo must be a PNG, JPEG, WebP or GIF image."), code="logo_not_image"
         ) from exc
@@ -35,3 +45,30 @@ def validate_logo(file) -> None:
         raise ValidationError(
             _("The logo must be a PNG, JPEG, WebP or GIF image."), code="logo_not_image"
         )
+
+
+MAX_LOGO_PIXELS = 4096 * 4096
+
+
+def reencode_logo(upload) -> ContentFile:
+    """Decode and re-encode an uploaded logo: drops metadata and anything hidden after the
+    image data, and gives it a random name with the extension of its real format."""
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            if image.width * image.height > MAX_LOGO_PIXELS:
+                raise ValidationError(_("The logo has too many pixels (at most 4096 × 4096)."))
+            image_format = "JPEG" if image.format == "JPEG" else "PNG"
+            converted = image.convert("RGB" if image_format == "JPEG" else "RGBA")
+            buffer = io.BytesIO()
+            converted.save(buffer, format=image_format, optimize=True)
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
+        raise ValidationError(_("The logo must be a PNG, JPEG, WebP or GIF image.")) from exc
+    extension = "jpg" if image_format == "JPEG" else "png"
+    return ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")

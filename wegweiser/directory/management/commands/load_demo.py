@@ -25,5 +25,9 @@ class Command(BaseCommand):
             self.stdout.write("Demo log-ins at http://127.0.0.1:8000/accounts/login/ :")
             for username, _name, role, _languages, _orgs in DEMO_USERS:
                 self.stdout.write(
-                    f"  {username:<14} {str(role.label):<16} password: {DEMO_PASSWORD}"
+                    f"  {username:<14} {str(role.label):<18} password: {DEMO_PASSWORD}"
                 )
+            self.stdout.write(
+                "Coordinator and staff accounts set up an authenticator app (TOTP) at their "
+                "first log-in; the others may."
+            )
