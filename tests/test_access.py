@@ -36,7 +36,9 @@ CREATE_IN_OFFICE = {**CHANGE_OFFICE_RECORD, Role.PARTNER_EDITOR: FORBIDDEN}
 LOGGED_IN_OK = {**dict.fromkeys(ACTORS, OK), "anonymous": LOGIN}
 LOGGED_IN_REDIRECT = {**dict.fromkeys(ACTORS, REDIRECT), "anonymous": LOGIN}
 COORDINATOR_ONLY = {
-    **dict.fromkeys(ACTORS, FORBIDDEN), "anonymous": LOGIN, Role.COORDINATOR: OK,
+    **dict.fromkeys(ACTORS, FORBIDDEN),
+    "anonymous": LOGIN,
+    Role.COORDINATOR: OK,
     "no_office": NOT_FOUND,
 }
 COORDINATOR_POST = {**COORDINATOR_ONLY, Role.COORDINATOR: REDIRECT}
@@ -58,7 +60,9 @@ TABLE = {
     "accounts:password_reset": ("get", lambda w: {}, EVERYONE_OK),
     "accounts:password_reset_done": ("get", lambda w: {}, EVERYONE_OK),
     "accounts:password_reset_confirm": (
-        "get", lambda w: {"uidb64": "MQ", "token": "bad-token"}, EVERYONE_OK
+        "get",
+        lambda w: {"uidb64": "MQ", "token": "bad-token"},
+        EVERYONE_OK,
     ),
     "accounts:password_reset_complete": ("get", lambda w: {}, EVERYONE_OK),
     "accounts:member_list": ("get", lambda w: {}, COORDINATOR_ONLY),
