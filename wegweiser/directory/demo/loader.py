@@ -6,6 +6,7 @@ from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.apps import apps as django_apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ from wegweiser.directory.models import (
     ScheduleException,
     TargetGroup,
 )
-from wegweiser.directory.reference import stable_uuid
+from wegweiser.directory.reference import reference_data_load, stable_uuid
 
 DEMO_DIR = Path(__file__).resolve().parent
 DEMO_OFFICE = "Koordinierungsstelle Integration Leipziger Osten"
@@ -53,6 +54,9 @@ def _time(value: str) -> time:
 
 class DemoLoader:
     def __init__(self, data: list[dict]):
+        # The reference data normally comes with the migrations; make sure it is there even
+        # after a database flush.
+        reference_data_load(django_apps)
         self.data = data
         self.now = timezone.now()
         self.created = {"organisations": 0, "offers": 0, "locations": 0, "users": 0}

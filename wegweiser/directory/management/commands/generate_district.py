@@ -3,6 +3,7 @@ import uuid
 from datetime import time, timedelta
 from decimal import Decimal
 
+from django.apps import apps as django_apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from wegweiser.directory.models import (
     Organisation,
     TargetGroup,
 )
+from wegweiser.directory.reference import reference_data_load
 
 WORDS = [
     "Beratung",
@@ -101,6 +103,7 @@ def _review(rng: random.Random, now) -> dict:
 def generate(rng: random.Random, *, offers: int, office_slug: str) -> dict[str, int]:
     """Fill an office with `offers` offers, one organisation per ~4 offers and one location
     per ~10 offers; each offer at one location with two opening windows."""
+    reference_data_load(django_apps)
     office, created = Office.objects.get_or_create(
         slug=office_slug, defaults={"name": f"Synthetic district {office_slug}"}
     )
