@@ -39,7 +39,8 @@ from wegweiser.accounts.middleware import (
 from wegweiser.accounts.models import Membership, Role, TOTPDevice
 from wegweiser.core.audit import audit_log
 
-SETUP_SECRET = "wegweiser_totp_setup_secret"  # noqa: S105 - a session key name
+# A session key name, not a secret.
+SETUP_SECRET = "wegweiser_totp_setup_secret"  # noqa: S105  # nosec B105
 
 
 def _next_url(request, default: str) -> str:

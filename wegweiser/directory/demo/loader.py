@@ -31,7 +31,8 @@ from wegweiser.directory.reference import reference_data_load, stable_uuid
 
 DEMO_DIR = Path(__file__).resolve().parent
 DEMO_OFFICE = "Koordinierungsstelle Integration Leipziger Osten"
-DEMO_PASSWORD = "demo-wegweiser-2026"  # noqa: S105 - printed by `make run`, demo office only
+# Printed by `make run`; demo office only, refused in production.
+DEMO_PASSWORD = "demo-wegweiser-2026"  # noqa: S105  # nosec B105
 
 # username, first name, role, languages (translators), organisation keys (partner editors)
 DEMO_USERS = [

@@ -81,7 +81,8 @@ class Command(BaseCommand):
     def handle(self, *args, offers: int, seed: int, office: str, **options):
         if not 1 <= offers <= 1_000_000:
             raise CommandError("--offers must be between 1 and 1000000")
-        rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
+        # Synthetic data, reproducible by design: not for anything secret.
+        rng = random.Random(seed)  # noqa: S311  # nosec B311
         counts = generate(rng, offers=offers, office_slug=office)
         self.stdout.write(
             f"Generated {counts['organisations']} organisations, {counts['offers']} offers, "

@@ -1,0 +1,1 @@
+"""Wegweiser's benchmark harness: `make bench` or `python -m benchmarks --help`."""

@@ -1,0 +1,45 @@
+"""A small run of the benchmark harness, so it cannot rot. The full runs are `make bench`."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_harness_smoke_run(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--size",
+            "60",
+            "--requests",
+            "20",
+            "--clients",
+            "2",
+            "--workers",
+            "1",
+            "--output",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    [report] = list(tmp_path.glob("*.md"))
+    rows = [
+        line
+        for line in report.read_text().splitlines()
+        if line.startswith("| public") or line.startswith("| staff")
+    ]
+    assert len(rows) == 6
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        requests, rps, median, p95, rss = (float(c) for c in cells[2:7])
+        assert requests == 20 and rps > 0 and 0 < median <= p95 and rss > 10
+        assert cells[8] == "200: 20", row
+    assert "command: `python -m benchmarks --size 60" in report.read_text()
