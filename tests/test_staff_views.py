@@ -378,6 +378,10 @@ def test_offer_list_filters(world, coordinator):
     found = coordinator.get(url, {"q": "arabisch"}).context["page"]
     assert [o.name for o in found] == ["Beratung auf Arabisch"]
     assert coordinator.get(url, {"stale": "on"}).context["page"].paginator.count == 0
+    own = coordinator.get(url, {"organisation": str(world.organisation.public_id)})
+    assert {o.organisation for o in own.context["page"]} == {world.organisation}
+    foreign = coordinator.get(url, {"organisation": str(world.foreign_organisation.public_id)})
+    assert "organisation" in foreign.context["form"].errors
     # A bad filter value is a form error, not a crash.
     response = coordinator.get(url, {"language": "xx", "organisation": "not-a-uuid", "page": "999"})
     assert response.status_code == 200

@@ -345,12 +345,9 @@ class OfferFilterForm(EntryFilterForm):
         to_field_name="code",
         required=False,
     )
-    organisation = forms.ModelChoiceField(
-        label=_("organisation"),
-        queryset=Organisation.objects.none(),
-        to_field_name="public_id",
-        required=False,
-    )
+    # Set by "all offers of this organisation" links; a select of every organisation would
+    # be thousands of options in a city-wide installation.
+    organisation = forms.UUIDField(required=False, widget=forms.HiddenInput)
     language = forms.ModelChoiceField(
         label=_("language"),
         queryset=Language.objects.all(),
@@ -362,8 +359,17 @@ class OfferFilterForm(EntryFilterForm):
     )
 
     def __init__(self, *args, organisations, **kwargs):
+        self.organisations = organisations
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+
+    def clean_organisation(self):
+        public_id = self.cleaned_data.get("organisation")
+        if public_id is None:
+            return None
+        organisation = self.organisations.filter(public_id=public_id).first()
+        if organisation is None:
+            raise forms.ValidationError(_("Unknown organisation."))
+        return organisation
 
 
 class OrganisationFilterForm(EntryFilterForm):
