@@ -35,7 +35,8 @@ def offers_for(membership: Membership) -> QuerySet[Offer]:
 def locations_for(membership: Membership) -> QuerySet[Location]:
     qs = Location.objects.filter(office=membership.office)
     if membership.role == Role.PARTNER_EDITOR:
-        qs = qs.filter(offer_locations__offer__in=offers_for(membership)).distinct()
+        used = OfferLocation.objects.filter(offer__in=offers_for(membership))
+        qs = qs.filter(pk__in=used.values("location_id"))
     return qs
 
 

@@ -238,6 +238,7 @@ class Offer(PublicModel, ReviewedModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["name", "id"], name="offer_name_idx")]
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         constraints = [

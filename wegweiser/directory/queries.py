@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from wegweiser.directory.models import Category, EntryStatus, Offer
+from wegweiser.directory.models import Category, EntryStatus, Offer, OfferLocation
 
 
 def category_with_descendants(category: Category) -> list[int]:
@@ -37,17 +37,28 @@ def entries_filtered(qs: QuerySet, filters: dict) -> QuerySet:
 
 def offers_filtered(qs: QuerySet[Offer], filters: dict) -> QuerySet[Offer]:
     qs = entries_filtered(qs, filters)
+    # Filters over many-to-many relations go through subqueries, so no row is repeated and
+    # no DISTINCT over whole rows is needed.
     if filters.get("category"):
-        qs = qs.filter(categories__in=category_with_descendants(filters["category"]))
+        ids = category_with_descendants(filters["category"])
+        qs = qs.filter(
+            pk__in=Offer.categories.through.objects.filter(category_id__in=ids).values("offer_id")
+        )
     if filters.get("organisation"):
         qs = qs.filter(organisation=filters["organisation"])
     if filters.get("area"):
-        qs = qs.filter(offer_locations__location__area=filters["area"])
+        qs = qs.filter(
+            pk__in=OfferLocation.objects.filter(location__area=filters["area"]).values("offer_id")
+        )
     if filters.get("language"):
-        qs = qs.filter(languages=filters["language"])
+        qs = qs.filter(
+            pk__in=Offer.languages.through.objects.filter(language=filters["language"]).values(
+                "offer_id"
+            )
+        )
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
-    return qs.distinct().select_related("organisation").order_by("name", "pk")
+    return qs.select_related("organisation").order_by("name", "pk")
 
 
 def organisations_filtered(qs, filters: dict):
