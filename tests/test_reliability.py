@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_neither_lock_out_nor_lose_updates():
-    """Eight threads each append to the same offer's summary twenty times, re-reading and
+    """Eight threads each append to the same offer's description twenty times, re-reading and
     retrying on conflict, as editors would; every append must survive."""
-    offer = OfferFactory(summary="")
+    offer = OfferFactory(description="")
     user = UserFactory()
     threads, per_thread, errors = 8, 20, []
 
@@ -36,7 +36,7 @@ def test_concurrent_writers_neither_lock_out_nor_lose_updates():
                     try:
                         services.entry_update(
                             current,
-                            data={"summary": f"{current.summary}[{n}.{i}]"},
+                            data={"description": f"{current.description}[{n}.{i}]"},
                             expected_version=current.version,
                             actor=user,
                             office=current.organisation.office,
@@ -60,7 +60,7 @@ def test_concurrent_writers_neither_lock_out_nor_lose_updates():
     assert offer.version == 1 + threads * per_thread
     for n in range(threads):
         for i in range(per_thread):
-            assert f"[{n}.{i}]" in offer.summary
+            assert f"[{n}.{i}]" in offer.description
 
 
 KILLED_IMPORT = """
