@@ -2,7 +2,8 @@
 offer pages, glossary) is built on top of it."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Max
+from django.db.models import Count, Max
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -13,16 +14,19 @@ from wegweiser.directory.models import Category, EntryStatus, Offer
 @login_not_required
 @require_GET
 def home(request):
-    categories = list(Category.objects.filter(parent__isnull=True).order_by("position"))
     # Offers per top-level category, counting those filed under its sub-categories too.
-    links = Offer.categories.through.objects.filter(
-        offer__entry_status=EntryStatus.ACTIVE, offer__status=Offer.Status.ACTIVE
-    ).values_list("offer_id", "category_id", "category__parent_id")
-    offers_by_top: dict[int, set[int]] = {}
-    for offer_id, category_id, parent_id in links:
-        offers_by_top.setdefault(parent_id or category_id, set()).add(offer_id)
+    counts = dict(
+        Offer.categories.through.objects.filter(
+            offer__entry_status=EntryStatus.ACTIVE, offer__status=Offer.Status.ACTIVE
+        )
+        .annotate(top=Coalesce("category__parent_id", "category_id"))
+        .values("top")
+        .annotate(n=Count("offer_id", distinct=True))
+        .values_list("top", "n")
+    )
+    categories = list(Category.objects.filter(parent__isnull=True).order_by("position"))
     for category in categories:
-        category.offer_count = len(offers_by_top.get(category.pk, ()))
+        category.offer_count = counts.get(category.pk, 0)
     stand = Offer.objects.live().aggregate(latest=Max("verified_at"))["latest"]
     return render(request, "site/home.html", {"categories": categories, "stand": stand})
 
