@@ -25,6 +25,7 @@ messages: $(VENV)/.installed
 
 run: $(VENV)/.installed messages
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_site_content
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 

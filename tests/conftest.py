@@ -46,6 +46,13 @@ def _database_is_what_was_asked(django_db_setup, django_db_blocker):
             assert connection.vendor == "postgresql"
 
 
+@pytest.fixture
+def site_content(db):
+    from wegweiser.site.content import site_content_load
+
+    site_content_load()
+
+
 @dataclass
 class World:
     office: object
@@ -65,7 +72,7 @@ class World:
 
 
 @pytest.fixture
-def world(db):
+def world(db, site_content):
     office = OfficeFactory(name="Koordinierungsstelle Test", slug="test")
     other = OfficeFactory(name="Andere Stelle", slug="other")
     organisation = OrganisationFactory(office=office, name="Brücke e.V.")

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "wegweiser.core",
     "wegweiser.accounts",
     "wegweiser.directory",
+    "wegweiser.search",
     "wegweiser.site",
 ]
 
@@ -232,6 +233,11 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# The optional map of search results: no tiles unless configured (e.g.
+# "https://tile.openstreetmap.org/{z}/{x}/{y}.png" with its attribution).
+MAP_TILE_URL = env_str("MAP_TILE_URL")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 
 # How long an entry may go unverified before it counts as stale (days).
 DEFAULT_REVIEW_INTERVAL_DAYS = env_int("DEFAULT_REVIEW_INTERVAL_DAYS", 182)

@@ -44,8 +44,11 @@ def _log_in_with_second_factor(page, live_server, username):
     page.wait_for_selector("ul.codes")
     assert page.locator("ul.codes li").count() == 10
     assert _violations(page) == []
-    page.click("text=I have saved them" if page.locator("html").get_attribute("lang") == "en"
-               else "a.button")
+    page.click(
+        "text=I have saved them"
+        if page.locator("html").get_attribute("lang") == "en"
+        else "a.button"
+    )
     page.wait_for_url(f"{live_server.url}/staff/")
 
 
@@ -70,7 +73,9 @@ def test_staff_pages_have_no_axe_violations(live_server, page):
         f"/staff/offers/{offer.public_id}/edit/",
         f"/staff/organisations/{organisation.public_id}/",
         f"/staff/offer-locations/{offer.offer_locations.first().public_id}/hours/",
-        "/staff/audit/", "/accounts/members/", "/accounts/",
+        "/staff/audit/",
+        "/accounts/members/",
+        "/accounts/",
     ]
     for path in paths:
         page.goto(f"{live_server.url}{path}")

@@ -4,7 +4,6 @@ import base64
 import time
 from functools import wraps
 
-import segno
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -38,6 +37,7 @@ from wegweiser.accounts.middleware import (
 )
 from wegweiser.accounts.models import Membership, Role, TOTPDevice
 from wegweiser.core.audit import audit_log
+from wegweiser.core.qr import qr_svg
 
 # A session key name, not a secret.
 SETUP_SECRET = "wegweiser_totp_setup_secret"  # noqa: S105  # nosec B105
@@ -102,8 +102,7 @@ def verify(request):
 
 
 def _qr_data_uri(uri: str) -> str:
-    svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(uri, scale=5)).decode()
 
 
 @second_factor_exempt

@@ -159,3 +159,13 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class ContentGeneration(models.Model):
+    """A counter raised by every change of public content; cached public pages and their
+    ETags include it, so a change invalidates them everywhere at once."""
+
+    value = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return str(self.value)

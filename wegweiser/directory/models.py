@@ -67,6 +67,8 @@ class TargetGroup(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=80)
+    # Reference data named once per language ({"ar": "…"}), shown in filters.
+    names = models.JSONField(default=dict, blank=True)
     position = models.PositiveSmallIntegerField(default=100)
 
     class Meta:

@@ -6,7 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from wegweiser.core.audit import audit_log, history_for
+from wegweiser.core.content import content_changed
 from wegweiser.core.records import EditConflict, record_create, record_set_fields, record_update
+from wegweiser.directory.changes import directory_changed
 from wegweiser.directory.models import (
     Contact,
     EntryStatus,
@@ -21,92 +23,122 @@ from wegweiser.directory.models import (
 __all__ = ["EditConflict"]
 
 
+def _changed(entry):
+    directory_changed(entry)
+    return entry
+
+
 def _action(entry, verb: str) -> str:
     return f"directory.{entry._meta.model_name}.{verb}"
 
 
+@transaction.atomic
 def organisation_create(*, office, actor, data: dict[str, Any]) -> Organisation:
     """Register a new organisation in the office's directory."""
-    return record_create(
-        Organisation,
-        data,
-        actor=actor,
-        office=office,
-        action="directory.organisation.created",
-        extra={"office": office, "verified_at": timezone.now(), "verified_by": actor},
+    return _changed(
+        record_create(
+            Organisation,
+            data,
+            actor=actor,
+            office=office,
+            action="directory.organisation.created",
+            extra={"office": office, "verified_at": timezone.now(), "verified_by": actor},
+        )
     )
 
 
+@transaction.atomic
 def offer_create(*, organisation: Organisation, actor, data: dict[str, Any]) -> Offer:
     """Add an offer to an organisation."""
-    return record_create(
-        Offer,
-        data,
-        actor=actor,
-        office=organisation.office,
-        action="directory.offer.created",
-        extra={"organisation": organisation, "verified_at": timezone.now(), "verified_by": actor},
+    return _changed(
+        record_create(
+            Offer,
+            data,
+            actor=actor,
+            office=organisation.office,
+            action="directory.offer.created",
+            extra={
+                "organisation": organisation,
+                "verified_at": timezone.now(),
+                "verified_by": actor,
+            },
+        )
     )
 
 
+@transaction.atomic
 def location_create(*, office, actor, data: dict[str, Any]) -> Location:
     """Add a place where offers happen."""
-    return record_create(
-        Location,
-        data,
-        actor=actor,
-        office=office,
-        action="directory.location.created",
-        extra={"office": office, "verified_at": timezone.now(), "verified_by": actor},
+    return _changed(
+        record_create(
+            Location,
+            data,
+            actor=actor,
+            office=office,
+            action="directory.location.created",
+            extra={"office": office, "verified_at": timezone.now(), "verified_by": actor},
+        )
     )
 
 
+@transaction.atomic
 def contact_create(*, organisation: Organisation, actor, data: dict[str, Any]) -> Contact:
     """Add a role address to an organisation."""
-    return record_create(
-        Contact,
-        data,
-        actor=actor,
-        office=organisation.office,
-        action="directory.contact.created",
-        extra={"organisation": organisation},
+    return _changed(
+        record_create(
+            Contact,
+            data,
+            actor=actor,
+            office=organisation.office,
+            action="directory.contact.created",
+            extra={"organisation": organisation},
+        )
     )
 
 
+@transaction.atomic
 def entry_update(entry, *, data, expected_version: int, actor, office, minor: bool = False):
     """Save an edit of an organisation, offer, location or contact; raises EditConflict when
     someone saved in between."""
-    return record_update(
-        entry,
-        data,
-        expected_version=expected_version,
-        actor=actor,
-        office=office,
-        action=_action(entry, "updated"),
-        minor=minor,
+    return _changed(
+        record_update(
+            entry,
+            data,
+            expected_version=expected_version,
+            actor=actor,
+            office=office,
+            action=_action(entry, "updated"),
+            minor=minor,
+        )
     )
 
 
+@transaction.atomic
 def entry_confirm(entry, *, actor, office):
     """ "Still current": the entry was checked today."""
-    return record_set_fields(
+    entry = record_set_fields(
         entry,
         {"verified_at": timezone.now(), "verified_by": actor},
         actor=actor,
         office=office,
         action=_action(entry, "confirmed"),
     )
+    content_changed()  # the public "last verified" date changed; the index did not
+    return entry
 
 
+@transaction.atomic
 def entry_archive(entry, *, archived: bool, actor, office):
     """Take an entry out of the live directory (or bring it back); nothing is deleted."""
     status = EntryStatus.ARCHIVED if archived else EntryStatus.ACTIVE
-    return record_set_fields(
-        entry,
-        {"entry_status": status},
-        actor=actor,
-        office=office,
-        action=_action(entry, "archived" if archived else "restored"),
+    return _changed(
+        record_set_fields(
+            entry,
+            {"entry_status": status},
+            actor=actor,
+            office=office,
+            action=_action(entry, "archived" if archived else "restored"),
+        )
     )
 
 
@@ -114,7 +146,9 @@ def contact_delete(contact: Contact, *, actor, office) -> None:
     """Remove a role address (contacts have no public history worth keeping)."""
     with transaction.atomic():
         audit_log(action="directory.contact.deleted", actor=actor, office=office, obj=contact)
+        offers = list(contact.offers.all())
         contact.delete()
+        directory_changed(*offers)
 
 
 def _hours_text(offer_location: OfferLocation) -> str:
@@ -139,6 +173,7 @@ def offer_location_add(
             obj=offer,
             changes={"locations": [None, location.name]},
         )
+        directory_changed(offer)
     return offer_location
 
 
@@ -156,6 +191,7 @@ def offer_location_remove(offer_location: OfferLocation, *, actor, office) -> No
             obj=offer,
             changes={"locations": [name, None]},
         )
+        directory_changed(offer)
 
 
 def offer_location_save_hours(
@@ -201,4 +237,5 @@ def offer_location_save_hours(
                 obj=offer,
                 changes={f"hours: {offer_location.location.name}": [before, after]},
             )
+            content_changed()
     return offer_location

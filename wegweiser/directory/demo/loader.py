@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wegweiser.accounts.models import Membership, Office, Role, User
+from wegweiser.core.content import content_changed
 from wegweiser.core.models import Language
 from wegweiser.directory.models import (
     Area,
@@ -28,6 +29,8 @@ from wegweiser.directory.models import (
     TargetGroup,
 )
 from wegweiser.directory.reference import reference_data_load, stable_uuid
+from wegweiser.search.index import rebuild_index
+from wegweiser.site.content import site_content_load
 
 DEMO_DIR = Path(__file__).resolve().parent
 DEMO_OFFICE = "Koordinierungsstelle Integration Leipziger Osten"
@@ -243,4 +246,10 @@ class DemoLoader:
 
 def load_demo() -> dict[str, int]:
     data = [json.loads(path.read_text(encoding="utf-8")) for path in demo_files()]
-    return DemoLoader(data).run()
+    with transaction.atomic():
+        site_content_load()
+        created = DemoLoader(data).run()
+        if any(created.values()):
+            rebuild_index()
+            content_changed()
+    return created

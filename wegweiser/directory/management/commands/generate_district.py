@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wegweiser.accounts.models import Office
+from wegweiser.core.content import content_changed
 from wegweiser.core.models import Language
 from wegweiser.directory.models import (
     Area,
@@ -21,6 +22,7 @@ from wegweiser.directory.models import (
     TargetGroup,
 )
 from wegweiser.directory.reference import reference_data_load
+from wegweiser.search.index import index_offers
 
 WORDS = [
     "Beratung",
@@ -191,4 +193,6 @@ def generate(rng: random.Random, *, offers: int, office_slug: str) -> dict[str, 
         ),
         batch_size=5000,
     )
+    index_offers(o.pk for o in offer_rows)
+    content_changed()
     return {"organisations": len(orgs), "offers": len(offer_rows), "locations": len(locs)}
