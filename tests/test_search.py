@@ -1,0 +1,169 @@
+"""Search behaves the same on SQLite FTS5 and PostgreSQL (the suite runs on both)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import OfferFactory, OrganisationFactory, UserFactory
+from wegweiser.directory import services
+from wegweiser.directory.models import Category, OfferTranslation
+from wegweiser.search.index import index_offers
+from wegweiser.search.normalize import normalize
+from wegweiser.search.query import parse, ranked_offer_ids
+
+
+def _search(text: str, language: str = "de") -> set[str]:
+    from wegweiser.directory.models import Offer
+
+    languages = [language, "de"] if language != "de" else ["de"]
+    ids = ranked_offer_ids(parse(text, language), languages)
+    return set(Offer.objects.filter(pk__in=list(ids)).values_list("name", flat=True))
+
+
+@pytest.fixture
+def offers(db, site_content):
+    organisation = OrganisationFactory(name="Brücke Damaskus e.V.")
+    made = {
+        "kurs": OfferFactory(
+            organisation=organisation,
+            name="Deutschkurs für Mütter",
+            summary="Deutsch lernen mit Kinderbetreuung",
+        ),
+        "beratung": OfferFactory(
+            organisation=organisation,
+            name="Beratung bei Bescheiden",
+            summary="Öffnungszeiten siehe unten",
+        ),
+        "arzt": OfferFactory(
+            name="Gesundheitslotsen",
+            summary="Begleitung zur ärztlichen Versorgung",
+            description="Wir gehen mit Ihnen zur ärztlichen Versorgung.",
+        ),
+        "job": OfferFactory(name="Hilfe mit Briefen", summary="Wir erklären Briefe vom Jobcenter."),
+    }
+    made["debt"] = OfferFactory(name="Sprechstunde Geld", summary="Wenn das Geld nicht reicht")
+    made["debt"].categories.add(Category.objects.get(code="counselling-debt"))
+    OfferTranslation.objects.create(
+        offer=made["beratung"],
+        language="vi",
+        source_revision=1,
+        name="Tư vấn về giấy tờ",
+        summary="Tư vấn miễn phí",
+    )
+    OfferTranslation.objects.create(
+        offer=made["kurs"], language="ar", source_revision=1, name="دورة اللغة الألمانية للأمهات"
+    )
+    index_offers(o.pk for o in made.values())
+    return made
+
+
+def test_normalisation_drops_diacritics_and_case():
+    assert normalize("Öffnungszeiten") == "offnungszeiten"
+    assert normalize("tư vấn") == "tu van"
+    assert normalize("Straße") == "strasse"
+    assert normalize("أهلاً") == normalize("اهلا")
+
+
+def test_diacritic_insensitive(offers):
+    assert "Beratung bei Bescheiden" in _search("offnungszeiten")
+    assert "Beratung bei Bescheiden" in _search("ÖFFNUNGSZEITEN")
+
+
+def test_vietnamese_without_diacritics(offers):
+    assert _search("tu van", "vi") == {"Beratung bei Bescheiden"}
+
+
+def test_arabic_translation_and_german_both_searched(offers):
+    assert _search("الألمانية", "ar") == {"Deutschkurs für Mütter"}
+    assert "Deutschkurs für Mütter" in _search("deutschkurs", "ar")
+
+
+def test_prefix(offers):
+    assert _search("deutschk") == {"Deutschkurs für Mütter"}
+
+
+def test_one_typo_in_long_words(offers):
+    assert "Beratung bei Bescheiden" in _search("Beratnug")  # swapped letters
+    assert "Beratung bei Bescheiden" in _search("Beratuug")  # one wrong letter
+    assert _search("Bertg") == set()  # two typos: no guessing
+
+
+def test_synonyms(offers):
+    assert "Deutschkurs für Mütter" in _search("Sprachkurs")
+    assert "Gesundheitslotsen" in _search("Arzt")
+
+
+def test_organisation_and_category_names_are_searched(offers):
+    assert {"Deutschkurs für Mütter", "Beratung bei Bescheiden"} <= _search("Damaskus")
+    assert _search("Schuldnerberatung") == {"Sprechstunde Geld"}
+
+
+def test_glossary_words_are_searched(offers):
+    # "Jobcenter" is a glossary word; its translation finds the German entry from Arabic.
+    from wegweiser.site.models import GlossaryTerm
+
+    term = GlossaryTerm.objects.filter(slug="jobcenter").first()
+    if term is None:
+        pytest.fail("the glossary must contain Jobcenter")
+    arabic = term.translations.get(language="ar").term
+    assert "Hilfe mit Briefen" in _search(arabic, "ar")
+
+
+def test_relevance_then_freshness(db, site_content):
+    old = OfferFactory(name="Elterncafé alt", verified_at=timezone.now() - timedelta(days=300))
+    new = OfferFactory(name="Elterncafé neu", verified_at=timezone.now())
+    index_offers([old.pk, new.pk])
+    from django.test import Client
+
+    response = Client().get("/de/suche/", {"q": "Elterncafé"})
+    names = [o.name for o in response.context["offers"]]
+    assert names == ["Elterncafé neu", "Elterncafé alt"]
+
+
+def test_index_follows_edits_and_archiving(offers):
+    offer = offers["job"]
+    user = UserFactory()
+    office = offer.organisation.office
+    services.entry_update(
+        offer, data={"name": "Hilfe mit Formularen"}, expected_version=1, actor=user, office=office
+    )
+    assert "Hilfe mit Formularen" in _search("Formularen")
+    assert _search("Briefen") == set() or "Hilfe mit Formularen" in _search("Briefen")
+    offer.refresh_from_db()
+    services.entry_archive(offer, archived=True, actor=user, office=office)
+    assert _search("Formularen") == set()
+
+
+def test_organisation_rename_reindexes_its_offers(offers):
+    organisation = offers["kurs"].organisation
+    services.entry_update(
+        organisation,
+        data={"name": "Jasmin e.V."},
+        expected_version=1,
+        actor=UserFactory(),
+        office=organisation.office,
+    )
+    assert "Deutschkurs für Mütter" in _search("Jasmin")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"AND*(',
+        "NEAR(",
+        "a OR b NOT c",
+        "*",
+        "'; DROP TABLE x; --",
+        "\x00\x01",
+        "\u202eabc",
+        "Beratung:*",
+        "!&|<->",
+        "x" * 500,
+        "日本語",
+        "   ",
+    ],
+)
+def test_hostile_queries_are_just_words(offers, query):
+    _search(query)  # must not raise on either backend
+    assert isinstance(_search(query + " beratung"), set)
