@@ -1,6 +1,8 @@
 """Project-wide checks: migrations, lint, production settings, catalogues, settings helpers."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,15 +117,59 @@ def test_postgresql_is_in_use_when_asked(db):
         assert "PostgreSQL" in cursor.fetchone()[0]
 
 
-@pytest.mark.parametrize("language", settings.STAFF_LANGUAGES)
-def test_staff_catalogues_are_complete(language):
-    if language == "en":
-        return  # the source language; its strings are the msgids
-    catalogue = polib.pofile(
-        str(ROOT / "wegweiser" / "locale" / language / "LC_MESSAGES" / "django.po")
+SHIPPED = [code for code, _name in settings.LANGUAGES if code != "en"]  # en: the msgids
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_catalogues_are_complete(language):
+    path = ROOT / "wegweiser" / "locale" / language / "LC_MESSAGES" / "django.po"
+    catalogue = polib.pofile(str(path))
+    assert [e.msgid for e in catalogue.untranslated_entries()] == []
+    assert [e.msgid for e in catalogue.fuzzy_entries()] == []
+    placeholder = re.compile(r"%\((\w+)\)s")
+    for entry in catalogue.translated_entries():
+        expected = set(placeholder.findall(entry.msgid))
+        forms = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
+        for form in forms:
+            assert set(placeholder.findall(form)) <= expected | {"counter"}, entry.msgid
+            if not entry.msgid_plural:
+                assert set(placeholder.findall(form)) == expected, entry.msgid
+
+
+def test_makemessages_would_change_nothing(tmp_path):
+    """Every translatable string in the code is in the catalogues, and nothing stale is."""
+    if shutil.which("xgettext") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("GNU gettext (xgettext) is required in CI")
+        pytest.skip("GNU gettext not installed: catalogue freshness not checked")
+    copy = tmp_path / "wegweiser"
+    shutil.copytree(ROOT / "wegweiser", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "WEGWEISER_DATA_DIR": str(tmp_path / "var")}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "de",
+            "--no-obsolete",
+            "--settings",
+            "wegweiser.settings",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=copy,
+        env=env,
     )
-    assert catalogue.untranslated_entries() == []
-    assert catalogue.fuzzy_entries() == []
+    assert result.returncode == 0, result.stderr
+
+    def msgids(path):
+        return {(e.msgctxt, e.msgid, e.msgid_plural) for e in polib.pofile(str(path))}
+
+    relative = Path("locale/de/LC_MESSAGES/django.po")
+    assert msgids(copy / relative) == msgids(ROOT / "wegweiser" / relative)
 
 
 def test_console_command_runs_manage():

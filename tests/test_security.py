@@ -26,6 +26,11 @@ from wegweiser.core.models import AuditEntry
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    client.cookies["django_language"] = "en"
+
+
 def _post_login(client, username, password=PASSWORD, ip="10.0.0.1"):
     return client.post(
         reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=ip

@@ -146,8 +146,6 @@ LANGUAGES = [
     ("uk", _("Ukrainian")),
     ("vi", _("Vietnamese")),
 ]
-# The staff workspace is offered in these languages (complete catalogues are checked by tests).
-STAFF_LANGUAGES = ["de", "en"]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Berlin"

@@ -86,7 +86,7 @@ def test_keyboard_path_from_login_to_an_offer(live_server, page):
     load_demo()
     page.goto(f"{live_server.url}/accounts/login/")
     # The user name field has the focus on arrival; everything else is typed.
-    assert page.evaluate("document.activeElement.id") == "id_username"
+    page.wait_for_function("document.activeElement.id === 'id_username'", timeout=5000)
     page.keyboard.type("lesen")
     page.keyboard.press("Tab")
     page.keyboard.type("demo-wegweiser-2026")
@@ -100,7 +100,7 @@ def test_keyboard_path_from_login_to_an_offer(live_server, page):
     page.focus("#id_q")
     page.keyboard.type("Deutsch")
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    page.wait_for_url("**/staff/offers/?*q=Deutsch*")
     first = page.locator("table.list tbody a").first
     name = first.inner_text()
     first.focus()
