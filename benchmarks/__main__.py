@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -168,10 +169,66 @@ def run(args) -> Path:
                     figures = _load(base, paths, args.clients, args.requests, cookie)
                     figures["peak_rss_mb"] = round(sampler.stop() / 1024, 1)
                     rows.append((name, label, figures))
+            if "guide" in args.scenario:
+                rows.append(
+                    (
+                        "guide",
+                        "same start page as a static file, nginx",
+                        _nginx_static(base, workdir, args),
+                    )
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
     return _write(args, world, rows, build_seconds)
+
+
+NGINX_CONF = """
+worker_processes {workers};
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location / {{ try_files /index.html =404; default_type text/html; }}
+    }}
+}}
+"""
+
+
+def _nginx_static(base: str, workdir: Path, args) -> dict:
+    """The ceiling: the rendered start page served as a file by nginx on the same machine."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        return {"missing": "nginx is not installed (apt-get install nginx-light)"}
+    root = workdir / "static-page"
+    root.mkdir()
+    # nginx's workers run as an unprivileged user: they must be able to read the page.
+    workdir.chmod(0o755)
+    root.chmod(0o755)
+    with urllib.request.urlopen(f"{base}/de/", timeout=10) as response:  # noqa: S310  # nosec B310
+        (root / "index.html").write_bytes(response.read())
+    (root / "index.html").chmod(0o644)
+    port = _free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(workers=args.workers, prefix=workdir, port=port, root=root))
+    subprocess.run([nginx, "-c", str(conf), "-p", str(workdir)], check=True)  # noqa: S603  # nosec B603
+    try:
+        static_base = f"http://127.0.0.1:{port}"
+        _load(static_base, ["/"], args.clients, min(50, args.requests), None)
+        figures = _load(static_base, ["/"], args.clients, args.requests, None)
+        figures["peak_rss_mb"] = 0.0
+        return figures
+    finally:
+        subprocess.run([nginx, "-c", str(conf), "-p", str(workdir), "-s", "stop"], check=False)  # noqa: S603  # nosec B603
 
 
 def _write(args, world: dict, rows: list, build_seconds: float) -> Path:
@@ -191,7 +248,13 @@ def _write(args, world: dict, rows: list, build_seconds: float) -> Path:
         "| statuses |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
+    static = next((f for _n, label, f in rows if "nginx" in label and "rps" in f), None)
     for name, label, f in rows:
+        if "missing" in f:
+            lines.append(f"| {name} | {label} | — | — | — | — | — | — | {f['missing']} |")
+            continue
+        if static and "cached" in label and "uncached" not in label:
+            label = f"{label} ({f['rps'] / static['rps']:.0%} of nginx)"
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(f["statuses"].items()))
         lines.append(
             f"| {name} | {label} | {f['requests']} | {f['rps']} | {f['median_ms']} | "

@@ -2,6 +2,7 @@
 prepared world (ids, a session cookie) returning (label, paths, needs_login)."""
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 Scenario = Callable[[dict], list[tuple[str, list[str], bool]]]
 
@@ -31,7 +32,64 @@ def staff_directory(world: dict) -> list[tuple[str, list[str], bool]]:
     ]
 
 
+# Fifty realistic queries in four languages; with the synthetic district most match German.
+QUERIES = {
+    "de": [
+        "deutschkurs",
+        "beratung",
+        "sprachcafé",
+        "hausaufgabenhilfe",
+        "frauentreff",
+        "schuldnerberatung",
+        "integrationskurs",
+        "elterncafe",
+        "jugendtreff",
+        "sozialberatung",
+        "bewerbung",
+        "fahrrad",
+        "garten",
+        "theater",
+        "fussball",
+        "kochabend",
+        "lernpaten",
+        "gesundheit",
+        "mutter kind",
+        "nähen",
+        "beratnug",
+        "deutschk",
+        "anträge",
+        "ausweis",
+        "kinder",
+    ],
+    "ar": ["دورة", "استشارة", "أطفال", "deutschkurs", "beratung", "عمل", "سكن", "طبيب"],
+    "tr": ["kurs", "danışma", "çocuk", "beratung", "iş", "kadın", "sağlık", "ev", "okul"],
+    "uk": ["курс", "консультація", "діти", "beratung", "робота", "житло", "лікар", "школа"],
+}
+FILTERS = ["", "&free=on", "&category=german-courses", "&step_free=on", "&age=8"]
+
+
+def guide(world: dict) -> list[tuple[str, list[str], bool]]:
+    """The public guide, as the issue measures it. Distinct `b=` parameters make every search
+    request miss the page cache (the search is the thing measured); the cached lines repeat
+    the same few URLs after a warm-up."""
+    searches = []
+    n = 0
+    for language, queries in QUERIES.items():
+        for query in queries:
+            for extra in FILTERS:
+                n += 1
+                searches.append(f"/{language}/suche/?q={quote(query)}{extra}&b={n}")
+    offers = world["offer_ids"]
+    return [
+        ("search, 50 queries × 5 filter sets, uncached", searches, False),
+        ("offer page, uncached", [f"/de/angebot/{o}/?b={i}" for i, o in enumerate(offers)], False),
+        ("offer page, cached", [f"/ar/angebot/{o}/" for o in offers[:10]], False),
+        ("start page, cached", ["/de/"], False),
+    ]
+
+
 SCENARIOS: dict[str, Scenario] = {
+    "guide": guide,
     "public": public_pages,
     "staff": staff_directory,
 }

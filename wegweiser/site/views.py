@@ -2,19 +2,23 @@
 organisation pages, glossary, information pages, feedback. Every page works without
 JavaScript; every text is in the visitor's language or marked as German."""
 
+import hashlib
 import math
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, InvalidPage, Paginator
 from django.db.models import Max, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
+from wegweiser.core.content import content_generation
 from wegweiser.core.qr import qr_svg
 from wegweiser.directory.models import (
     Area,
@@ -48,8 +52,29 @@ EMERGENCY_NUMBERS = ["110", "112", "116 117", "116 016", "0800 111 0 111"]
 
 
 def _top_categories(language):
-    categories = queries.categories_localized(language)
+    key = f"categories:{content_generation()}:{language}"
+    categories = cache.get(key)
+    if categories is None:
+        categories = queries.categories_localized(language)
+        cache.set(key, categories, 3600)
     return [c for c in categories if c.parent_id is None], categories
+
+
+def _filters_html(request, form, language) -> str:
+    """The filter form is the same for every visitor with the same filters: render it once
+    per language and filter combination (widget rendering is the costly part of the page)."""
+    chosen = sorted((k, v) for k, v in request.GET.items() if k in SearchForm.FILTERS or k == "q")
+    key = (
+        "filters:"
+        + hashlib.sha256(
+            f"{content_generation()}|{language}|{chosen}|{request.path}".encode()
+        ).hexdigest()
+    )
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("site/includes/filters.html", {"form": form}, request=request)
+        cache.set(key, html, 3600)
+    return html
 
 
 @login_not_required
@@ -116,6 +141,7 @@ def _search(request, *, fixed: dict | None = None, template="site/search.html", 
         "form": form,
         "page": page,
         "offers": [offers[pk] for pk in page.object_list],
+        "filters_html": _filters_html(request, form, language),
         "query": data.get("q", ""),
         "corrections": parsed.corrections,
         "active_filters": _active_filters(request, form) if valid else [],
