@@ -18,7 +18,7 @@ def _search(text: str, language: str = "de") -> set[str]:
 
     languages = [language, "de"] if language != "de" else ["de"]
     ids = ranked_offer_ids(parse(text, language), languages)
-    return set(Offer.objects.filter(pk__in=list(ids)).values_list("name", flat=True))
+    return set(Offer.objects.filter(pk__in=ids).values_list("name", flat=True))
 
 
 @pytest.fixture

@@ -268,3 +268,14 @@ def test_pages_are_light_and_make_no_third_party_requests(world, client, path):
     assert _static_size(html, client) <= 80 * 1024
     loaded = re.findall(r'<(?:script|link|img|iframe|source)[^>]+(?:src|href)="([^"]+)"', html)
     assert all(u.startswith("/") or u.startswith("data:") for u in loaded), loaded
+
+
+def test_pages_from_the_cache_keep_every_security_header(world, client):
+    client.get("/de/")
+    with CaptureQueriesContext(connection) as queries:
+        cached = client.get("/de/")
+    assert len(queries) <= 1  # at most the content generation
+    for header in ["Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
+                   "Referrer-Policy", "ETag", "Content-Language"]:
+        assert header in cached, header
+    assert cached["Content-Language"] == "de"

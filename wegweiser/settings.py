@@ -48,7 +48,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "wegweiser.core.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "wegweiser.site.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,7 +61,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wegweiser.accounts.middleware.SessionPolicyMiddleware",
     "wegweiser.accounts.middleware.SecondFactorMiddleware",
-    "wegweiser.core.middleware.SecurityHeadersMiddleware",
     "wegweiser.core.middleware.StaffNoStoreMiddleware",
 ]
 
@@ -89,6 +90,9 @@ def _sqlite(path: Path) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
+        # Keep connections: opening one (and its PRAGMAs) per request is the costliest step.
+        "CONN_MAX_AGE": env_int("CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the busy
             # timeout instead of failing with "database is locked" when a read turns into a write.

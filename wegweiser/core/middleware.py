@@ -17,6 +17,8 @@ class SecurityHeadersMiddleware:
         response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        # Also on pages answered from the cache, before XFrameOptionsMiddleware would run.
+        response.setdefault("X-Frame-Options", "DENY")
         return response
 
 

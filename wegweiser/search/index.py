@@ -74,8 +74,20 @@ def _glossary():
     return result
 
 
+PUBLIC_STATUSES = ("active", "temporarily_closed")
+
+
+def is_public(offer) -> bool:
+    """Only what the public guide shows is indexed, so an unfiltered search needs no join."""
+    return (
+        offer.entry_status == "active"
+        and offer.organisation.entry_status == "active"
+        and offer.status in PUBLIC_STATUSES
+    )
+
+
 def index_offers(offer_ids: Iterable[int]) -> int:
-    """Rebuild the documents of these offers (archived or deleted ones leave the index)."""
+    """Rebuild the documents of these offers (those not shown publicly leave the index)."""
     ids = list(set(offer_ids))
     if not ids:
         return 0
@@ -85,7 +97,7 @@ def index_offers(offer_ids: Iterable[int]) -> int:
     for chunk_start in range(0, len(ids), 2000):
         chunk = ids[chunk_start : chunk_start + 2000]
         for offer in _offer_queryset(chunk):
-            if offer.entry_status != "active":
+            if not is_public(offer):
                 continue
             for language, text in documents_for(offer, glossary).items():
                 documents.append(SearchDocument(offer=offer, language=language, text=text))

@@ -126,33 +126,42 @@ def _tsquery_expression(parsed: ParsedQuery) -> str:
     return " & ".join(clauses)
 
 
-# Only placeholders are formatted into these statements; every value is a parameter.
+# Only placeholders (and the SQL Django compiled for the filter queryset) are formatted into
+# these statements; every value is a parameter.
 _SQLITE_SQL = (
-    "SELECT offer_id, MIN(score) AS best FROM ("
-    "SELECT d.offer_id AS offer_id, search_fts.rank AS score FROM search_fts "
+    "SELECT m.offer_id FROM ("
+    "SELECT d.offer_id AS offer_id, MIN(search_fts.rank) AS best FROM search_fts "
     "JOIN search_searchdocument d ON d.id = search_fts.rowid "
-    "WHERE search_fts MATCH %s AND d.language IN ({languages})"
-    ") GROUP BY offer_id ORDER BY best LIMIT %s"
+    "WHERE search_fts MATCH %s AND d.language IN ({languages}){within} "
+    "GROUP BY d.offer_id) m JOIN directory_offer o ON o.id = m.offer_id "
+    "ORDER BY m.best, o.verified_at DESC, o.id LIMIT %s"
 )
 _POSTGRES_SQL = (
-    "SELECT offer_id, MAX(ts_rank(to_tsvector('simple', text), q)) AS r "
+    "SELECT m.offer_id FROM ("
+    "SELECT offer_id, MAX(ts_rank(to_tsvector('simple', text), q)) AS best "
     "FROM search_searchdocument, to_tsquery('simple', %s) q "
-    "WHERE to_tsvector('simple', text) @@ q AND language IN ({languages}) "
-    "GROUP BY offer_id ORDER BY r DESC LIMIT %s"
+    "WHERE to_tsvector('simple', text) @@ q AND language IN ({languages}){within} "
+    "GROUP BY offer_id) m JOIN directory_offer o ON o.id = m.offer_id "
+    "ORDER BY m.best DESC, o.verified_at DESC NULLS LAST, o.id LIMIT %s"
 )
 
 
-def ranked_offer_ids(parsed: ParsedQuery, languages: list[str]) -> dict[int, float]:
-    """offer id → relevance (higher is better) for the documents in these languages."""
+def ranked_offer_ids(parsed: ParsedQuery, languages: list[str], within=None) -> list[int]:
+    """Offer ids, most relevant first, then the freshest; `within` (a queryset of offers)
+    restricts the result inside the same statement."""
     if parsed.empty:
-        return {}
+        return []
     placeholders = ", ".join(["%s"] * len(languages))
+    within_sql, within_params = "", []
+    if within is not None:
+        sql, params = within.values("pk").query.sql_with_params()
+        column = "d.offer_id" if connection.vendor == "sqlite" else "offer_id"
+        within_sql, within_params = f" AND {column} IN ({sql})", list(params)
+    template = _SQLITE_SQL if connection.vendor == "sqlite" else _POSTGRES_SQL
+    expression = (
+        _fts5_expression(parsed) if connection.vendor == "sqlite" else _tsquery_expression(parsed)
+    )
+    params = [expression, *languages, *within_params, MAX_MATCHES]
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            sql = _SQLITE_SQL.format(languages=placeholders)
-            cursor.execute(sql, [_fts5_expression(parsed), *languages, MAX_MATCHES])
-            # bm25 is lower for better matches.
-            return {offer_id: -score for offer_id, score in cursor.fetchall()}
-        sql = _POSTGRES_SQL.format(languages=placeholders)
-        cursor.execute(sql, [_tsquery_expression(parsed), *languages, MAX_MATCHES])
-        return dict(cursor.fetchall())
+        cursor.execute(template.format(languages=placeholders, within=within_sql), params)
+        return [row[0] for row in cursor.fetchall()]

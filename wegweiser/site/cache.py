@@ -1,56 +1,79 @@
 """Public pages cached per language and invalidated by the content generation; conditional
-requests (If-None-Match) answered with 304 without rendering."""
+requests (If-None-Match) answered with 304 without rendering. The view decorator renders and
+stores; the middleware answers repeat visits before sessions, locale and views run."""
 
 import hashlib
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 from wegweiser import __version__
-from wegweiser.core.content import content_generation
+from wegweiser.core import content
 
 TIMEOUT = 24 * 60 * 60
+_LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
-def _cacheable(request) -> bool:
-    return request.method in ("GET", "HEAD") and not request.user.is_authenticated
+def _etag(language: str, full_path: str) -> str:
+    source = f"{__version__}|{content.cached_generation()}|{language}|{full_path}"
+    return '"' + hashlib.sha256(source.encode()).hexdigest()[:32] + '"'
+
+
+def _anonymous(request) -> bool:
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def _finish(response, etag: str):
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, no-cache"
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 def public_page(view):
-    """For anonymous GET requests: an ETag from (page, language, content generation), a 304
-    when it matches, and the rendered page from the cache when it was rendered before."""
+    """For anonymous GET requests: render once per (page, language, content generation)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _cacheable(request):
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        generation = content_generation()
-        key_source = f"{__version__}|{generation}|{get_language()}|{request.get_full_path()}"
-        etag = '"' + hashlib.sha256(key_source.encode()).hexdigest()[:32] + '"'
-        if etag in request.headers.get("If-None-Match", ""):
-            response = HttpResponseNotModified()
-            response["ETag"] = etag
+        etag = _etag(get_language(), request.get_full_path())
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response.render()
+        if response.status_code != 200 or response.streaming:
             return response
-        key = "page:" + etag.strip('"')
-        cached = cache.get(key)
-        if cached is not None:
-            status, content_type, body = cached
-            response = HttpResponse(body, status=status, content_type=content_type)
-        else:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()
-            if response.status_code == 200 and not response.streaming:
-                cache.set(
-                    key, (response.status_code, response["Content-Type"], response.content), TIMEOUT
-                )
-        if response.status_code == 200:
-            response["ETag"] = etag
-            response["Cache-Control"] = "public, no-cache"
-            patch_vary_headers(response, ["Cookie", "Accept-Language"])
-        return response
+        cache.set(
+            "page:" + etag.strip('"'),
+            (response["Content-Type"], get_language(), response.content),
+            TIMEOUT,
+        )
+        return _finish(response, etag)
 
     return wrapper
+
+
+class PublicPageCacheMiddleware:
+    """Serves cached public pages (and 304s) to visitors without a session cookie."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD") and _anonymous(request):
+            language = request.path.split("/", 2)[1] if request.path.count("/") >= 2 else ""
+            if language in _LANGUAGES:
+                etag = _etag(language, request.get_full_path())
+                if etag in request.headers.get("If-None-Match", ""):
+                    return _finish(HttpResponseNotModified(), etag)
+                cached = cache.get("page:" + etag.strip('"'))
+                if cached is not None:
+                    content_type, page_language, body = cached
+                    response = HttpResponse(body, content_type=content_type)
+                    response["Content-Language"] = page_language
+                    return _finish(response, etag)
+        return self.get_response(request)

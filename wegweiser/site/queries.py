@@ -18,6 +18,7 @@ from wegweiser.directory.queries import category_with_descendants
 from wegweiser.site.hours import open_at_q, open_on_weekday_q
 from wegweiser.site.localize import translations_prefetch
 
+# The same rule decides what the search index holds (search/index.py).
 PUBLIC_STATUSES = [Offer.Status.ACTIVE, Offer.Status.TEMPORARILY_CLOSED]
 
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
-from wegweiser.core.content import content_generation
+from wegweiser.core.content import cached_generation
 from wegweiser.core.qr import qr_svg
 from wegweiser.directory.models import (
     Area,
@@ -52,7 +52,7 @@ EMERGENCY_NUMBERS = ["110", "112", "116 117", "116 016", "0800 111 0 111"]
 
 
 def _top_categories(language):
-    key = f"categories:{content_generation()}:{language}"
+    key = f"categories:{cached_generation()}:{language}"
     categories = cache.get(key)
     if categories is None:
         categories = queries.categories_localized(language)
@@ -67,7 +67,7 @@ def _filters_html(request, form, language) -> str:
     key = (
         "filters:"
         + hashlib.sha256(
-            f"{content_generation()}|{language}|{chosen}|{request.path}".encode()
+            f"{cached_generation()}|{language}|{chosen}|{request.path}".encode()
         ).hexdigest()
     )
     html = cache.get(key)
@@ -119,12 +119,10 @@ def _search(request, *, fixed: dict | None = None, template="site/search.html", 
     qs = queries.apply_filters(queries.public_offers(), data)
     parsed = parse(data.get("q", ""), language)
     if not parsed.empty:
-        ranks = ranked_offer_ids(parsed, [language, "de"] if language != "de" else ["de"])
-        rows = qs.filter(pk__in=list(ranks)).values_list("pk", "verified_at")
-        ordered = sorted(
-            rows, key=lambda r: (-round(ranks[r[0]], 6), -(r[1].timestamp() if r[1] else 0))
-        )
-        ids = [pk for pk, _ in ordered]
+        languages = [language, "de"] if language != "de" else ["de"]
+        filtered = any(data.get(name) not in (None, "", False) for name in SearchForm.FILTERS)
+        # The index holds only public offers; the queryset narrows only when filters are set.
+        ids = ranked_offer_ids(parsed, languages, within=qs if filtered else None)
     else:
         ids = list(qs.order_by("name", "pk").values_list("pk", flat=True))
     paginator = Paginator(ids, PAGE_SIZE)
@@ -448,7 +446,7 @@ def result_map(request):
     qs = queries.apply_filters(queries.public_offers(), data)
     parsed = parse(data.get("q", ""), get_language())
     if not parsed.empty:
-        qs = qs.filter(pk__in=list(ranked_offer_ids(parsed, [get_language(), "de"])))
+        qs = qs.filter(pk__in=ranked_offer_ids(parsed, [get_language(), "de"], within=qs))
     places = list(
         OfferLocation.objects.filter(offer__in=qs, location__latitude__isnull=False).select_related(
             "offer", "location"
