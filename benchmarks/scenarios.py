@@ -66,23 +66,26 @@ QUERIES = {
     "uk": ["курс", "консультація", "діти", "beratung", "робота", "житло", "лікар", "школа"],
 }
 FILTERS = ["", "&free=on", "&category=german-courses", "&step_free=on", "&age=8"]
+UNIQUE_URLS = 5000  # more than any run's --requests
 
 
 def guide(world: dict) -> list[tuple[str, list[str], bool]]:
     """The public guide, as the issue measures it. Distinct `b=` parameters make every search
     request miss the page cache (the search is the thing measured); the cached lines repeat
     the same few URLs after a warm-up."""
-    searches = []
-    n = 0
-    for language, queries in QUERIES.items():
-        for query in queries:
-            for extra in FILTERS:
-                n += 1
-                searches.append(f"/{language}/suche/?q={quote(query)}{extra}&b={n}")
+    combinations = [
+        f"/{language}/suche/?q={quote(query)}{extra}"
+        for language, queries in QUERIES.items()
+        for query in queries
+        for extra in FILTERS
+    ]
+    # Every request gets its own URL (up to UNIQUE_URLS), so none is answered from the cache.
+    searches = [f"{combinations[n % len(combinations)]}&b={n}" for n in range(UNIQUE_URLS)]
     offers = world["offer_ids"]
+    uncached_offers = [f"/de/angebot/{offers[n % len(offers)]}/?b={n}" for n in range(UNIQUE_URLS)]
     return [
         ("search, 50 queries × 5 filter sets, uncached", searches, False),
-        ("offer page, uncached", [f"/de/angebot/{o}/?b={i}" for i, o in enumerate(offers)], False),
+        ("offer page, uncached", uncached_offers, False),
         ("offer page, cached", [f"/ar/angebot/{o}/" for o in offers[:10]], False),
         ("start page, cached", ["/de/"], False),
     ]

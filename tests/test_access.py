@@ -70,6 +70,18 @@ TABLE = {
     "accounts:member_deactivate": ("post", _viewer, COORDINATOR_POST),
     "accounts:member_role": ("post", _viewer, COORDINATOR_POST),
     "core:audit_list": ("get", lambda w: {}, COORDINATOR_ONLY),
+    "site_staff:page_list": ("get", lambda w: {}, CREATE_IN_OFFICE),
+    "site_staff:page_edit": ("get", lambda w: {"slug": "imprint"}, CREATE_IN_OFFICE),
+    "site_staff:feedback_list": ("get", lambda w: {}, CREATE_IN_OFFICE),
+    "site_staff:feedback_handled": (
+        "post",
+        lambda w: {"pk": 1},
+        {
+            **CREATE_IN_OFFICE,
+            Role.COORDINATOR: REDIRECT,
+            Role.STAFF: REDIRECT,
+        },
+    ),
     "core:audit_export": ("get", lambda w: {}, COORDINATOR_ONLY),
     "media": ("get", lambda w: {"path": "logos/missing.png"}, dict.fromkeys(ACTORS, NOT_FOUND)),
     "healthz": ("get", lambda w: {}, EVERYONE_OK),

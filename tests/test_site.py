@@ -275,7 +275,37 @@ def test_pages_from_the_cache_keep_every_security_header(world, client):
     with CaptureQueriesContext(connection) as queries:
         cached = client.get("/de/")
     assert len(queries) <= 1  # at most the content generation
-    for header in ["Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options",
-                   "Referrer-Policy", "ETag", "Content-Language"]:
+    for header in [
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "ETag",
+        "Content-Language",
+    ]:
         assert header in cached, header
     assert cached["Content-Language"] == "de"
+
+
+def test_staff_edit_the_imprint_and_the_public_page_changes(world, client):
+    url = reverse("site_staff:page_edit", kwargs={"slug": "imprint"})
+    login(client, world.members[Role.COORDINATOR].user)
+    response = client.post(url, {"title": "Impressum", "body": "Neue Anschrift", "version": 1})
+    assert response.status_code == 302
+    client.logout()
+    assert "Neue Anschrift" in client.get("/de/impressum/").content.decode()
+    # A second save from the same version is a conflict.
+    login(client, world.members[Role.STAFF].user)
+    conflict = client.post(url, {"title": "Impressum", "body": "Andere", "version": 1})
+    assert conflict.status_code == 409
+
+
+def test_staff_see_and_close_feedback(world, client):
+    client.post(_url(world, "de", "site:offer_report"), {"message": "Falsche Uhrzeit"})
+    login(client, world.members[Role.STAFF].user)
+    page = client.get(reverse("site_staff:feedback_list"))
+    assert "Falsche Uhrzeit" in page.content.decode()
+    item = Feedback.objects.get()
+    client.post(reverse("site_staff:feedback_handled", kwargs={"pk": item.pk}))
+    item.refresh_from_db()
+    assert item.handled_at is not None

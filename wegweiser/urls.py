@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("wegweiser.accounts.urls")),
     path("staff/", include("wegweiser.directory.urls")),
     path("staff/", include("wegweiser.core.urls")),
+    path("staff/site/", include("wegweiser.site.staff_urls")),
     path("media/<path:path>", core_views.media, name="media"),
     path("admin/", admin.site.urls),
 ]
