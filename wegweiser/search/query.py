@@ -138,9 +138,9 @@ _SQLITE_SQL = (
 )
 _POSTGRES_SQL = (
     "SELECT m.offer_id FROM ("
-    "SELECT offer_id, MAX(ts_rank(to_tsvector('simple', text), q)) AS best "
+    "SELECT offer_id, MAX(ts_rank(tsv, q)) AS best "
     "FROM search_searchdocument, to_tsquery('simple', %s) q "
-    "WHERE to_tsvector('simple', text) @@ q AND language IN ({languages}){within} "
+    "WHERE tsv @@ q AND language IN ({languages}){within} "
     "GROUP BY offer_id) m JOIN directory_offer o ON o.id = m.offer_id "
     "ORDER BY m.best DESC, o.verified_at DESC NULLS LAST, o.id LIMIT %s"
 )
