@@ -12,4 +12,7 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Cached public pages of one test must not answer another test's requests."""
+    from wegweiser.core import content
+
     cache.clear()
+    content._memo["until"] = 0.0
