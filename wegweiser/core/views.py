@@ -6,29 +6,34 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from wegweiser.accounts.middleware import membership_of
 from wegweiser.accounts.models import Role
 from wegweiser.core.audit import audit_log
 from wegweiser.core.models import AuditEntry
+from wegweiser.core.records import EditConflict
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(label=_("Action starts with"), required=False, max_length=80)
-    actor = forms.CharField(label=_("User"), required=False, max_length=150)
-    object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
+    action = forms.CharField(
+        label=gettext_lazy("Action starts with"), required=False, max_length=80
+    )
+    actor = forms.CharField(label=gettext_lazy("User"), required=False, max_length=150)
+    object_id = forms.CharField(label=gettext_lazy("Object id"), required=False, max_length=64)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
@@ -105,6 +110,22 @@ def audit_export(request):
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     return response
+
+
+def versioned_save(request, form, save, template: str, context: dict):
+    """Run `save(form)` for a valid edit form; if someone saved the record in between,
+    re-show the form (HTTP 409) with what they changed and the editor's input kept, set to
+    the version the editor has now seen. Returns None when saved."""
+    try:
+        save(form)
+    except EditConflict as conflict:
+        data = request.POST.copy()
+        data["version"] = conflict.current.version
+        form.data = data
+        context.update(form=form, conflict=conflict)
+        return render(request, template, context, status=409)
+    messages.success(request, _("Saved."))
+    return None
 
 
 PUBLIC_MEDIA_FOLDERS = {"logos"}

@@ -22,6 +22,7 @@ from wegweiser.accounts.permissions import (
 )
 from wegweiser.core.audit import history_for
 from wegweiser.core.models import AuditEntry
+from wegweiser.core.views import versioned_save
 from wegweiser.directory import access, queries, services
 from wegweiser.directory.forms import (
     ContactForm,
@@ -46,7 +47,8 @@ def _page(request, qs):
 
 def _save_edit(request, form, entry, membership, template, context):
     """Save an edit form, or re-show it with what others changed meanwhile (HTTP 409)."""
-    try:
+
+    def save(form):
         services.entry_update(
             entry,
             data=form.model_data(),
@@ -55,15 +57,8 @@ def _save_edit(request, form, entry, membership, template, context):
             office=membership.office,
             minor=form.cleaned_data.get("minor_change", False),
         )
-    except services.EditConflict as conflict:
-        # Keep the editor's input; the next save is against the version they have now seen.
-        data = request.POST.copy()
-        data["version"] = conflict.current.version
-        form.data = data
-        context.update(form=form, conflict=conflict)
-        return render(request, template, context, status=409)
-    messages.success(request, _("Saved."))
-    return None
+
+    return versioned_save(request, form, save, template, context)
 
 
 def dashboard(request):

@@ -2,17 +2,16 @@
 feedback (mistakes, barriers)."""
 
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 
 from wegweiser.accounts.middleware import membership_of
 from wegweiser.accounts.permissions import can_archive_entries
 from wegweiser.core.content import content_changed
-from wegweiser.core.records import EditConflict, record_update
+from wegweiser.core.records import record_update
+from wegweiser.core.views import versioned_save
 from wegweiser.directory.forms import VersionedForm
 from wegweiser.site.models import Feedback, Page
 
@@ -44,7 +43,8 @@ def page_edit(request, slug):
     form = PageForm(request.POST or None, instance=page)
     context = {"form": form, "title": page.title, "entry": page}
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def save(form):
             record_update(
                 page,
                 form.model_data(),
@@ -54,15 +54,10 @@ def page_edit(request, slug):
                 action="site.page.updated",
                 minor=form.cleaned_data.get("minor_change", False),
             )
-        except EditConflict as conflict:
-            data = request.POST.copy()
-            data["version"] = conflict.current.version
-            form.data = data
-            context["conflict"] = conflict
-            return render(request, "directory/entry_form.html", context, status=409)
-        content_changed()
-        messages.success(request, _("Saved."))
-        return redirect("site_staff:page_list")
+            content_changed()
+
+        response = versioned_save(request, form, save, "directory/entry_form.html", context)
+        return response or redirect("site_staff:page_list")
     return render(request, "directory/entry_form.html", context)
 
 
