@@ -18,6 +18,7 @@ from wegweiser.accounts.models import Role
 from wegweiser.core.models import Language
 from wegweiser.directory import services
 from wegweiser.directory.models import OfferTranslation, OpeningHours, ScheduleException
+from wegweiser.search.index import index_offers
 from wegweiser.site.hours import opening_status
 from wegweiser.site.models import Feedback
 
@@ -309,3 +310,16 @@ def test_staff_see_and_close_feedback(world, client):
     client.post(reverse("site_staff:feedback_handled", kwargs={"pk": item.pk}))
     item.refresh_from_db()
     assert item.handled_at is not None
+
+
+def test_a_capped_result_count_is_said_as_such(world, client, monkeypatch):
+    from wegweiser.search import query
+
+    for i in range(3):
+        OfferFactory(organisation=world.organisation, name=f"Nähcafé {i}")
+    index_offers(world.organisation.offers.values_list("pk", flat=True))
+    monkeypatch.setattr(query, "MAX_MATCHES", 2)
+    monkeypatch.setattr("wegweiser.site.views.MAX_MATCHES", 2)
+    client.cookies["django_language"] = "en"
+    html = client.get("/en/suche/", {"q": "nähcafé"}).content.decode()
+    assert "More than 2 offers found" in html

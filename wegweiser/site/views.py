@@ -31,7 +31,7 @@ from wegweiser.directory.models import (
     OfferLocation,
     OrganisationTranslation,
 )
-from wegweiser.search.query import parse, ranked_offer_ids
+from wegweiser.search.query import MAX_MATCHES, parse, ranked_offer_ids
 from wegweiser.site import queries
 from wegweiser.site.cache import public_page
 from wegweiser.site.forms import MAX_QUERY, FeedbackForm, SearchForm
@@ -140,6 +140,8 @@ def _search(request, *, fixed: dict | None = None, template="site/search.html", 
         "page": page,
         "offers": [offers[pk] for pk in page.object_list],
         "filters_html": _filters_html(request, form, language),
+        # The search returns at most MAX_MATCHES offers; say so instead of a wrong count.
+        "capped": not parsed.empty and len(ids) >= MAX_MATCHES,
         "query": data.get("q", ""),
         "corrections": parsed.corrections,
         "active_filters": _active_filters(request, form) if valid else [],
