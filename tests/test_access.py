@@ -71,6 +71,14 @@ TABLE = {
     "accounts:member_role": ("post", _viewer, COORDINATOR_POST),
     "core:audit_list": ("get", lambda w: {}, COORDINATOR_ONLY),
     "site_staff:page_list": ("get", lambda w: {}, CREATE_IN_OFFICE),
+    "translations:coverage": (
+        "get",
+        lambda w: {},
+        {
+            **CREATE_IN_OFFICE,
+            Role.TRANSLATOR: OK,
+        },
+    ),
     "site_staff:page_edit": ("get", lambda w: {"slug": "imprint"}, CREATE_IN_OFFICE),
     "site_staff:feedback_list": ("get", lambda w: {}, CREATE_IN_OFFICE),
     "site_staff:feedback_handled": (

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "wegweiser.directory",
     "wegweiser.search",
     "wegweiser.site",
+    "wegweiser.translations",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("staff/", include("wegweiser.directory.urls")),
     path("staff/", include("wegweiser.core.urls")),
     path("staff/site/", include("wegweiser.site.staff_urls")),
+    path("staff/translations/", include("wegweiser.translations.urls")),
     path("media/<path:path>", core_views.media, name="media"),
     path("admin/", admin.site.urls),
 ]

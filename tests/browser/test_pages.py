@@ -76,6 +76,10 @@ def test_staff_pages_have_no_axe_violations(live_server, page):
         "/staff/audit/",
         "/accounts/members/",
         "/accounts/",
+        "/staff/translations/",
+        "/staff/site/feedback/",
+        "/staff/site/pages/",
+        "/staff/site/pages/imprint/",
     ]
     for path in paths:
         page.goto(f"{live_server.url}{path}")
