@@ -323,3 +323,17 @@ def test_a_capped_result_count_is_said_as_such(world, client, monkeypatch):
     client.cookies["django_language"] = "en"
     html = client.get("/en/suche/", {"q": "nähcafé"}).content.decode()
     assert "More than 2 offers found" in html
+
+
+def test_machine_translations_are_shown_with_a_notice(world, client):
+    OfferTranslation.objects.create(
+        offer=world.offer,
+        language="tr",
+        source_revision=1,
+        name="Almanca kursu",
+        description="Makine çevirisi",
+        origin="machine",
+    )
+    html = client.get(_url(world, "tr")).content.decode()
+    assert "Makine çevirisi" in html
+    assert html.count('class="fallback-notice"') == 1

@@ -242,5 +242,12 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 MAP_TILE_URL = env_str("MAP_TILE_URL")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 
+# Optional machine translation (off unless a provider is named): "deepl" or "libretranslate".
+MACHINE_TRANSLATION_PROVIDER = env_str("MACHINE_TRANSLATION_PROVIDER")
+MACHINE_TRANSLATION_URL = env_str("MACHINE_TRANSLATION_URL", "https://api-free.deepl.com")
+MACHINE_TRANSLATION_API_KEY = env_str("MACHINE_TRANSLATION_API_KEY")
+MACHINE_TRANSLATION_TIMEOUT = float(env_int("MACHINE_TRANSLATION_TIMEOUT", 15))
+MACHINE_TRANSLATION_MONTHLY_CHARACTERS = env_int("MACHINE_TRANSLATION_MONTHLY_CHARACTERS", 500_000)
+
 # How long an entry may go unverified before it counts as stale (days).
 DEFAULT_REVIEW_INTERVAL_DAYS = env_int("DEFAULT_REVIEW_INTERVAL_DAYS", 182)

@@ -13,6 +13,7 @@ class Localized:
     value: str
     language: str
     fallback: bool
+    machine: bool = False  # machine-translated and not yet reviewed
 
     def __str__(self) -> str:
         return self.value
@@ -37,5 +38,5 @@ def localize(obj, field: str, language: str) -> Localized:
     for row in rows:
         value = getattr(row, field, "")
         if value:
-            return Localized(value, language, False)
+            return Localized(value, language, False, getattr(row, "origin", "") == "machine")
     return Localized(source, SOURCE, bool(source))
