@@ -86,6 +86,8 @@ def world(db, site_content):
         for role in Role.values
     }
     members[Role.PARTNER_EDITOR].organisations.set([partner_org])
+    members[Role.TRANSLATOR].languages = ["ar"]
+    members[Role.TRANSLATOR].save()
     members["other_coordinator"] = MembershipFactory(
         office=other, role=Role.COORDINATOR, user__username="other_coordinator"
     )

@@ -79,6 +79,17 @@ TABLE = {
             Role.TRANSLATOR: OK,
         },
     ),
+    # The test translator is bound to Arabic.
+    "translations:queue": (
+        "get",
+        lambda w: {"language": "ar"},
+        {**CREATE_IN_OFFICE, Role.TRANSLATOR: OK},
+    ),
+    "translations:edit": (
+        "get",
+        lambda w: {"kind": "offers", "public_id": w.offer.public_id, "language": "ar"},
+        {**CHANGE_OFFICE_RECORD, Role.TRANSLATOR: OK, Role.PARTNER_EDITOR: FORBIDDEN},
+    ),
     "site_staff:page_edit": ("get", lambda w: {"slug": "imprint"}, CREATE_IN_OFFICE),
     "site_staff:feedback_list": ("get", lambda w: {}, CREATE_IN_OFFICE),
     "site_staff:feedback_handled": (

@@ -77,6 +77,8 @@ def test_staff_pages_have_no_axe_violations(live_server, page):
         "/accounts/members/",
         "/accounts/",
         "/staff/translations/",
+        "/staff/translations/ar/",
+        f"/staff/translations/offers/{offer.public_id}/ar/",
         "/staff/site/feedback/",
         "/staff/site/pages/",
         "/staff/site/pages/imprint/",

@@ -169,3 +169,23 @@ class ContentGeneration(models.Model):
 
     def __str__(self) -> str:
         return str(self.value)
+
+
+class SourceSnapshot(models.Model):
+    """The translatable source texts of a record at one revision, so translators see what
+    changed in the source since the revision they translated."""
+
+    object_type = models.CharField(max_length=60)
+    object_id = models.BigIntegerField()
+    revision = models.PositiveIntegerField()
+    texts = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["object_type", "object_id", "revision"], name="one_snapshot_per_revision"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.object_id}@{self.revision}"

@@ -7,7 +7,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from wegweiser.core.audit import audit_log, diff, history_for, object_type_of, snapshot
-from wegweiser.core.models import AuditEntry, PublicModel
+from wegweiser.core.models import AuditEntry, PublicModel, SourceSnapshot
 
 
 class EditConflict(Exception):
@@ -29,6 +29,18 @@ class EditConflict(Exception):
                 else:
                     merged[field] = [old, new]
         return merged
+
+
+def source_snapshot_save(instance: PublicModel) -> None:
+    """Remember the translatable texts of the record's current revision."""
+    if not instance.TRANSLATABLE_FIELDS:
+        return
+    SourceSnapshot.objects.update_or_create(
+        object_type=object_type_of(instance),
+        object_id=instance.pk,
+        revision=instance.revision,
+        defaults={"texts": {f: getattr(instance, f) or "" for f in instance.TRANSLATABLE_FIELDS}},
+    )
 
 
 def _split(instance: models.Model, data: dict[str, Any]):
@@ -58,6 +70,7 @@ def record_create(
         for name, value in many.items():
             getattr(instance, name).set(value)
         after = snapshot(instance, list(data))
+        source_snapshot_save(instance)
         audit_log(
             action=action,
             actor=actor,
@@ -90,6 +103,16 @@ def record_update(
             ]
             raise EditConflict(current, newer)
         fields = list(data)
+        if set(fields) & set(current.TRANSLATABLE_FIELDS):
+            # Keep the text translators translated from, even for records made without one.
+            SourceSnapshot.objects.get_or_create(
+                object_type=object_type_of(current),
+                object_id=current.pk,
+                revision=current.revision,
+                defaults={
+                    "texts": {f: getattr(current, f) or "" for f in current.TRANSLATABLE_FIELDS}
+                },
+            )
         before = snapshot(current, fields)
         plain, many = _split(current, data)
         for name, value in plain.items():
@@ -108,6 +131,8 @@ def record_update(
         if not minor and set(changes) & set(current.TRANSLATABLE_FIELDS):
             current.revision += 1
             model.objects.filter(pk=current.pk).update(revision=current.revision)
+        if set(changes) & set(current.TRANSLATABLE_FIELDS):
+            source_snapshot_save(current)
         audit_log(action=action, actor=actor, office=office, obj=current, changes=changes)
     return current
 

@@ -6,4 +6,6 @@ app_name = "translations"
 
 urlpatterns = [
     path("", views.coverage, name="coverage"),
+    path("<slug:language>/", views.queue, name="queue"),
+    path("<slug:kind>/<uuid:public_id>/<slug:language>/", views.edit, name="edit"),
 ]
