@@ -87,3 +87,18 @@ def test_synthetic_district_is_deterministic():
     assert len(first) == 40
     assert _generated(7) == first
     assert _generated(8) != first
+
+
+@pytest.mark.django_db
+def test_demo_shows_every_translation_state():
+    from wegweiser.translations.state import with_translation_state
+
+    load_demo()
+    states = set(
+        with_translation_state(Offer.objects.all(), "tr").values_list(
+            "translation_state", flat=True
+        )
+    )
+    assert states == {"missing", "current", "outdated", "machine"}
+    arabic = Membership.objects.get(user__username="uebersetzung")
+    assert arabic.role == Role.TRANSLATOR and arabic.languages == ["ar"]

@@ -337,3 +337,16 @@ def test_machine_translations_are_shown_with_a_notice(world, client):
     html = client.get(_url(world, "tr")).content.decode()
     assert "Makine çevirisi" in html
     assert html.count('class="fallback-notice"') == 1
+
+
+def test_start_page_says_how_complete_the_language_is(world, client):
+    OfferTranslation.objects.create(
+        offer=world.offer, language="uk", name="Курс", source_revision=1
+    )
+    OfferFactory(organisation=world.organisation, name="Zweites Angebot")
+    client.cookies["django_language"] = "en"
+    html = client.get("/en/").content.decode()
+    assert 'class="completeness"' in html and "0 %" in html
+    # Three public offers (one of another office), one of them in Ukrainian.
+    assert "33 %" in client.get("/uk/").content.decode()
+    assert 'class="completeness"' not in client.get("/de/").content.decode()

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, InvalidPage, Paginator
-from django.db.models import Max, Prefetch
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -46,6 +46,7 @@ from wegweiser.site.models import (
     PageTranslation,
 )
 from wegweiser.site.services import feedback_record
+from wegweiser.translations.state import CURRENT, MACHINE, with_translation_state
 
 PAGE_SIZE = 20
 EMERGENCY_NUMBERS = ["110", "112", "116 117", "116 016", "0800 111 0 111"]
@@ -84,6 +85,14 @@ def home(request):
     language = get_language()
     top, _all = _top_categories(language)
     stand = queries.public_offers().aggregate(latest=Max("verified_at"))["latest"]
+    completeness = None
+    if language != "de":
+        counts = with_translation_state(queries.public_offers(), language).aggregate(
+            total=Count("pk"),
+            translated=Count("pk", filter=Q(translation_state__in=[CURRENT, MACHINE])),
+        )
+        if counts["total"]:
+            completeness = round(100 * counts["translated"] / counts["total"])
     return render(
         request,
         "site/home.html",
@@ -92,6 +101,7 @@ def home(request):
             "stand": stand,
             "form": SearchForm(),
             "emergency_numbers": EMERGENCY_NUMBERS,
+            "completeness": completeness,
             "is_demo": queries.public_organisations().filter(is_demo=True).exists(),
         },
     )

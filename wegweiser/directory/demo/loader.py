@@ -13,6 +13,7 @@ from django.utils import timezone
 from wegweiser.accounts.models import Membership, Office, Role, User
 from wegweiser.core.content import content_changed
 from wegweiser.core.models import Language
+from wegweiser.core.records import source_snapshot_save
 from wegweiser.directory.models import (
     Area,
     Category,
@@ -84,8 +85,28 @@ class DemoLoader:
             for row in part.get("organisations", []):
                 organisations.append(self._organisation(row, locations))
             self._translations(part.get("translations", {}))
+        if self.created["offers"]:
+            self._translation_states()
         self._users(organisations)
         return self.created
+
+    def _translation_states(self) -> None:
+        """Show every translation state right away: some machine-made and unreviewed, some
+        outdated after an edit of the German text (with the change recorded for the
+        workbench's diff); the rest current, and most offers untranslated."""
+        translated = list(
+            Offer.objects.filter(translations__isnull=False).distinct().order_by("public_id")
+        )
+        for offer in translated[::4]:
+            offer.translations.filter(language__in=["tr", "vi"]).update(origin="machine")
+        for offer in translated[1:4]:
+            source_snapshot_save(offer)
+            offer.description = (
+                f"{offer.description} Neu: Termine gibt es jetzt auch samstags nach Vereinbarung."
+            ).strip()
+            offer.revision += 1
+            offer.save(update_fields=["description", "revision"])
+            source_snapshot_save(offer)
 
     def _verified(self, days_ago) -> dict:
         return {"verified_at": self.now - timedelta(days=days_ago or 30)}
