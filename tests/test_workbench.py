@@ -132,3 +132,31 @@ def test_queue_needs_no_query_per_item(world, translator, django_assert_max_num_
         OfferFactory(organisation=world.organisation, name=f"Angebot {i}")
     with django_assert_max_num_queries(30):
         translator.get(reverse("translations:queue", kwargs={"language": "ar"}))
+
+
+def test_second_pair_of_eyes(world, client):
+    from tests.factories import MembershipFactory
+    from wegweiser.core.models import Language
+
+    Language.objects.filter(code="ar").update(requires_review=True)
+    translator = world.members[Role.TRANSLATOR]
+    login(client, translator.user)
+    client.post(
+        _edit_url(world.offer), {"source_revision": world.offer.revision, "name": "ترجمة للمراجعة"}
+    )
+    row = OfferTranslation.objects.get(offer=world.offer, language="ar")
+    assert row.reviewed is False
+    client.logout()
+    public = client.get(f"/ar/angebot/{world.offer.public_id}/").content.decode()
+    assert "ترجمة للمراجعة" not in public  # not public before review
+    # The translator cannot approve their own work; a second Arabic translator can.
+    login(client, translator.user)
+    assert client.post(_edit_url(world.offer), {"action": "approve"}).status_code == 403
+    second = MembershipFactory(office=world.office, role=Role.TRANSLATOR, languages=["ar"])
+    login(client, second.user)
+    page = client.get(_edit_url(world.offer))
+    assert page.context["can_review"]
+    assert client.post(_edit_url(world.offer), {"action": "approve"}).status_code == 302
+    client.logout()
+    public = client.get(f"/ar/angebot/{world.offer.public_id}/").content.decode()
+    assert "ترجمة للمراجعة" in public

@@ -7,5 +7,13 @@ from wegweiser.core.models import Language
 class LanguageAdmin(admin.ModelAdmin):
     """Content languages are data: adding one needs no migration."""
 
-    list_display = ["code", "name", "native_name", "direction", "is_content_language", "position"]
-    list_editable = ["is_content_language", "position"]
+    list_display = [
+        "code",
+        "name",
+        "native_name",
+        "direction",
+        "is_content_language",
+        "requires_review",
+        "position",
+    ]
+    list_editable = ["is_content_language", "requires_review", "position"]

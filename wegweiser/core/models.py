@@ -24,6 +24,8 @@ class Language(models.Model):
         _("direction"), max_length=3, choices=Direction.choices, default=Direction.LTR
     )
     is_content_language = models.BooleanField(_("content language"), default=False)
+    # A second pair of eyes: translations into this language go public only once reviewed.
+    requires_review = models.BooleanField(_("translations need review"), default=False)
     fallback = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("fallback")
     )
@@ -113,6 +115,8 @@ class TranslationBase(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(default=timezone.now)
+    # False while a translation waits for the reviewer of its language; not shown publicly.
+    reviewed = models.BooleanField(default=True)
 
     class Meta:
         abstract = True

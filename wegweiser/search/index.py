@@ -45,9 +45,9 @@ def documents_for(offer, glossary=()) -> dict[str, str]:
     categories = list(offer.categories.all())
     parents = {c.parent for c in categories if c.parent_id}
     groups = list(offer.target_groups.all())
-    org_translations = {t.language: t for t in offer.organisation.translations.all()}
+    org_translations = {t.language: t for t in offer.organisation.translations.all() if t.reviewed}
     versions = {SOURCE_LANGUAGE: offer}
-    versions.update({t.language: t for t in offer.translations.all()})
+    versions.update({t.language: t for t in offer.translations.all() if t.reviewed})
     for language, version in versions.items():
         parts = [version.name, version.summary, version.description, version.eligibility]
         org = org_translations.get(language)

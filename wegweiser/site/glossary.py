@@ -24,7 +24,7 @@ def glossary_for(language: str) -> list[tuple[GlossaryTerm, list[str]]]:
     terms = GlossaryTerm.objects.prefetch_related(
         Prefetch(
             "translations",
-            queryset=GlossaryTermTranslation.objects.filter(language=language),
+            queryset=GlossaryTermTranslation.objects.filter(language=language, reviewed=True),
             to_attr="translations_current",
         )
     )

@@ -23,7 +23,7 @@ def translations_prefetch(relation: str, model, language: str) -> Prefetch:
     """Prefetch only the visitor's translation rows, into `<relation>_current`."""
     return Prefetch(
         relation,
-        queryset=model.objects.filter(language=language),
+        queryset=model.objects.filter(language=language, reviewed=True),
         to_attr=f"{relation.rsplit('__', 1)[-1]}_current",
     )
 
@@ -34,7 +34,7 @@ def localize(obj, field: str, language: str) -> Localized:
         return Localized(source, SOURCE, False)
     rows = getattr(obj, "translations_current", None)
     if rows is None:
-        rows = [t for t in obj.translations.all() if t.language == language]
+        rows = [t for t in obj.translations.all() if t.language == language and t.reviewed]
     for row in rows:
         value = getattr(row, field, "")
         if value:

@@ -39,7 +39,7 @@ def with_translations(qs: QuerySet[Offer], language: str) -> QuerySet[Offer]:
         translations_prefetch("translations", OfferTranslation, language),
         Prefetch(
             "organisation__translations",
-            queryset=OrganisationTranslation.objects.filter(language=language),
+            queryset=OrganisationTranslation.objects.filter(language=language, reviewed=True),
             to_attr="translations_current",
         ),
     )

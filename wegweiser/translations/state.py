@@ -5,7 +5,13 @@ machine-translated and not yet reviewed — computed by the database in the list
 from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.fields.related import ForeignKey
 
-MISSING, CURRENT, OUTDATED, MACHINE = "missing", "current", "outdated", "machine"
+MISSING, CURRENT, OUTDATED, MACHINE, IN_REVIEW = (
+    "missing",
+    "current",
+    "outdated",
+    "machine",
+    "in_review",
+)
 
 
 def _translation_relation(model):
@@ -20,16 +26,18 @@ def _translation_relation(model):
 
 
 def with_translation_state(qs: QuerySet, language: str) -> QuerySet:
-    """Annotate `translation_state` (one of MISSING, CURRENT, OUTDATED, MACHINE)."""
+    """Annotate `translation_state` (MISSING, CURRENT, OUTDATED, MACHINE or IN_REVIEW)."""
     translation_model, fk = _translation_relation(qs.model)
     rows = translation_model.objects.filter(**{fk: OuterRef("pk")}, language=language)
     return qs.annotate(
         _translated_revision=Subquery(rows.values("source_revision")[:1]),
         _translation_origin=Subquery(rows.values("origin")[:1]),
+        _translation_reviewed=Subquery(rows.values("reviewed")[:1]),
     ).annotate(
         translation_state=Case(
             When(_translated_revision__isnull=True, then=Value(MISSING)),
             When(_translated_revision__lt=F("revision"), then=Value(OUTDATED)),
+            When(_translation_reviewed=False, then=Value(IN_REVIEW)),
             When(_translation_origin="machine", then=Value(MACHINE)),
             default=Value(CURRENT),
             output_field=CharField(),

@@ -16,7 +16,13 @@ from wegweiser.directory import access
 from wegweiser.directory.changes import directory_changed
 from wegweiser.directory.models import Category, Contact, Location, Offer, Organisation
 from wegweiser.site.models import GlossaryTerm, Page
-from wegweiser.translations.state import MACHINE, MISSING, OUTDATED, with_translation_state
+from wegweiser.translations.state import (
+    IN_REVIEW,
+    MACHINE,
+    MISSING,
+    OUTDATED,
+    with_translation_state,
+)
 
 # Most important first: shared texts every visitor meets, then the live directory.
 KINDS = {
@@ -28,7 +34,7 @@ KINDS = {
     "locations": Location,
     "contacts": Contact,
 }
-TODO_STATES = [MISSING, OUTDATED, MACHINE]
+TODO_STATES = [MISSING, OUTDATED, MACHINE, IN_REVIEW]
 
 
 def records_for(kind: str, membership):
@@ -119,19 +125,20 @@ def translation_problems(source: str, translation: str) -> list[str]:
     return problems
 
 
-def translation_save(record, language: str, values: dict[str, str], *, actor, office):
-    """Store a human translation of the record's current source revision."""
+def translation_save(record, language, values: dict[str, str], *, actor, office):
+    """Store a human translation of the record's current source revision; where the
+    language asks for a second pair of eyes, it waits for review before going public."""
     translations = record.translations
-    fk = translations.field.name
     row, _created = translations.model.objects.update_or_create(
-        **{fk: record},
-        language=language,
+        **{translations.field.name: record},
+        language=language.code,
         defaults={
             **values,
             "source_revision": record.revision,
             "origin": "human",
             "translated_by": actor,
             "updated_at": timezone.now(),
+            "reviewed": not language.requires_review,
         },
     )
     audit_log(
@@ -139,7 +146,30 @@ def translation_save(record, language: str, values: dict[str, str], *, actor, of
         actor=actor,
         office=office,
         obj=record,
-        changes={"language": [None, language], "source_revision": [None, record.revision]},
+        changes={"language": [None, language.code], "source_revision": [None, record.revision]},
     )
     directory_changed(record)  # reindexes directory records; invalidates public pages
     return row
+
+
+def can_review(membership, row, language) -> bool:
+    """Anyone who may translate into the language reviews, but not their own translation."""
+    return (
+        row is not None
+        and not row.reviewed
+        and row.translated_by_id != membership.user_id
+        and (membership.role != "translator" or language.code in (membership.languages or []))
+    )
+
+
+def translation_approve(record, row, *, actor, office) -> None:
+    """The second pair of eyes: the translation goes public."""
+    type(row).objects.filter(pk=row.pk).update(reviewed=True)
+    audit_log(
+        action="translations.translation.approved",
+        actor=actor,
+        office=office,
+        obj=record,
+        changes={"language": [None, row.language]},
+    )
+    directory_changed(record)
