@@ -160,3 +160,29 @@ def test_second_pair_of_eyes(world, client):
     client.logout()
     public = client.get(f"/ar/angebot/{world.offer.public_id}/").content.decode()
     assert "ترجمة للمراجعة" in public
+
+
+def test_translation_memory_and_glossary_hints(world, translator):
+    twin = OfferFactory(
+        organisation=world.organisation, name=world.offer.name, summary=world.offer.summary
+    )
+    OfferTranslation.objects.create(
+        offer=twin, language="ar", name="دورة ألمانية", source_revision=twin.revision
+    )
+    world.offer.description = "Bitte bringen Sie den Bescheid vom Jobcenter mit."
+    world.offer.save()
+    page = translator.get(_edit_url(world.offer))
+    assert page.context["memory"]["name"] == ["دورة ألمانية"]
+    assert [h.german for h in page.context["hints"]] == ["Jobcenter"]
+    response = translator.post(
+        _edit_url(world.offer),
+        {
+            "source_revision": world.offer.revision,
+            "name": "دورة",
+            "description": "أحضروا الرسالة معكم.",
+        },
+        follow=True,
+    )
+    texts = [str(m) for m in response.context["messages"]]
+    assert any("Jobcenter" in t for t in texts)  # the glossary word was dropped: a warning
+    assert OfferTranslation.objects.filter(offer=world.offer, language="ar").exists()

@@ -82,11 +82,21 @@ def edit(request, kind, public_id, language):
         messages.success(request, _("Translation approved."))
         return redirect("translations:queue", language=lang.code)
     form = TranslationForm(request.POST or None, record=record, language=lang, existing=existing)
+    hints = workbench.glossary_hints(record, lang.code)
     if request.method == "POST" and form.is_valid():
         workbench.translation_save(
             record, lang, form.values(), actor=request.user, office=membership.office
         )
         messages.success(request, _("Translation saved."))
+        for hint in workbench.glossary_warnings(hints, " ".join(form.values().values())):
+            messages.warning(
+                request,
+                _(
+                    "The glossary word “%(term)s” does not appear in the translation "
+                    "(agreed: “%(agreed)s”). Please check."
+                )
+                % {"term": hint.german, "agreed": hint.agreed or hint.german},
+            )
         return redirect("translations:queue", language=lang.code)
     return render(
         request,
@@ -99,5 +109,7 @@ def edit(request, kind, public_id, language):
             "rows": [{"field": form[n], "source": getattr(record, n)} for n in form.text_fields],
             "changes": workbench.source_changes(record, getattr(existing, "source_revision", None)),
             "can_review": workbench.can_review(membership, existing, lang),
+            "memory": workbench.memory_suggestions(record, lang.code),
+            "hints": hints,
         },
     )

@@ -6,6 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -173,3 +174,61 @@ def translation_approve(record, row, *, actor, office) -> None:
         changes={"language": [None, row.language]},
     )
     directory_changed(record)
+
+
+def memory_suggestions(record, language: str) -> dict[str, list[str]]:
+    """Translation memory: for each field, how other records with exactly the same German
+    text were translated (current, reviewed human translations only)."""
+    model = type(record)
+    translation_model = record.translations.model
+    fk = record.translations.field.name
+    suggestions: dict[str, list[str]] = {}
+    for field in record.TRANSLATABLE_FIELDS:
+        source = getattr(record, field)
+        if not source:
+            continue
+        twins = model.objects.filter(**{field: source}).exclude(pk=record.pk)
+        rows = (
+            translation_model.objects.filter(
+                **{f"{fk}__in": twins},
+                language=language,
+                origin="human",
+                reviewed=True,
+                source_revision=F(f"{fk}__revision"),
+            )
+            .exclude(**{field: ""})
+            .values_list(field, flat=True)
+            .distinct()[:3]
+        )
+        if rows:
+            suggestions[field] = list(rows)
+    return suggestions
+
+
+@dataclass
+class TermHint:
+    german: str
+    agreed: str
+
+
+def glossary_hints(record, language: str) -> list[TermHint]:
+    """Glossary words in the source, with their agreed translation."""
+    text = " ".join(getattr(record, f) or "" for f in record.TRANSLATABLE_FIELDS)
+    hints = []
+    for term in GlossaryTerm.objects.prefetch_related("translations"):
+        pattern = r"(?<!\w)(" + "|".join(re.escape(v) for v in term.all_variants()) + r")(?!\w)"
+        if re.search(pattern, text, re.IGNORECASE):
+            agreed = next((t.term for t in term.translations.all() if t.language == language), "")
+            hints.append(TermHint(term.term, agreed))
+    return hints
+
+
+def glossary_warnings(hints: list[TermHint], translation: str) -> list[TermHint]:
+    """Hints whose term the translation neither keeps in German nor renders as agreed."""
+    lowered = translation.casefold()
+    missing = []
+    for hint in hints:
+        agreed_core = hint.agreed.split(" (")[0].casefold() if hint.agreed else ""
+        if hint.german.casefold() not in lowered and not (agreed_core and agreed_core in lowered):
+            missing.append(hint)
+    return missing
