@@ -85,6 +85,21 @@ TABLE = {
         lambda w: {"language": "ar"},
         {**CREATE_IN_OFFICE, Role.TRANSLATOR: OK},
     ),
+    "translations:export_xliff": (
+        "get",
+        lambda w: {"language": "ar"},
+        {**CREATE_IN_OFFICE, Role.TRANSLATOR: OK},
+    ),
+    "translations:export_po": (
+        "get",
+        lambda w: {"language": "ar"},
+        {**CREATE_IN_OFFICE, Role.TRANSLATOR: OK},
+    ),
+    "translations:import": (
+        "get",
+        lambda w: {"language": "ar"},
+        {**CREATE_IN_OFFICE, Role.TRANSLATOR: OK},
+    ),
     "translations:edit": (
         "get",
         lambda w: {"kind": "offers", "public_id": w.offer.public_id, "language": "ar"},

@@ -102,3 +102,7 @@ def test_demo_shows_every_translation_state():
     assert states == {"missing", "current", "outdated", "machine"}
     arabic = Membership.objects.get(user__username="uebersetzung")
     assert arabic.role == Role.TRANSLATOR and arabic.languages == ["ar"]
+    from wegweiser.translations.workbench import queue
+
+    sections = {s.kind: s.total for s in queue(arabic, "ar")}
+    assert sections["offers"] > 100 and sections["categories"] == 0  # categories come translated

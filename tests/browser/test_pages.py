@@ -78,6 +78,7 @@ def test_staff_pages_have_no_axe_violations(live_server, page):
         "/accounts/",
         "/staff/translations/",
         "/staff/translations/ar/",
+        "/staff/translations/ar/import/",
         f"/staff/translations/offers/{offer.public_id}/ar/",
         "/staff/site/feedback/",
         "/staff/site/pages/",

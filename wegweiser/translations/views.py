@@ -1,16 +1,19 @@
 """The translation dashboard (coverage per language and topic) and the workbench (queue and
 side-by-side editor)."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wegweiser.accounts.middleware import membership_of
 from wegweiser.accounts.models import Role
+from wegweiser.core.audit import audit_log
 from wegweiser.core.models import Language
-from wegweiser.translations import workbench
+from wegweiser.translations import exchange, workbench
 from wegweiser.translations.forms import TranslationForm
 from wegweiser.translations.queries import translation_coverage
 
@@ -112,4 +115,49 @@ def edit(request, kind, public_id, language):
             "memory": workbench.memory_suggestions(record, lang.code),
             "hints": hints,
         },
+    )
+
+
+def export_file(request, language, file_format):
+    membership = _member(request)
+    lang = _language(membership, language)
+    units = exchange.export_units(membership, lang.code)
+    audit_log(
+        action="translations.exchange.exported",
+        actor=request.user,
+        office=membership.office,
+        changes={"language": [None, lang.code], "units": [None, len(units)]},
+    )
+    if file_format == "xlf":
+        response = HttpResponse(
+            exchange.to_xliff(units, lang.code), content_type="application/xliff+xml"
+        )
+    else:
+        response = HttpResponse(
+            exchange.to_po(units, lang.code),
+            content_type="text/x-gettext-translation; charset=utf-8",
+        )
+    response["Content-Disposition"] = f'attachment; filename="wegweiser-{lang.code}.{file_format}"'
+    return response
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("XLIFF 2.0 or PO file"))
+
+
+def import_file(request, language):
+    membership = _member(request)
+    lang = _language(membership, language)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read(exchange.MAX_BYTES + 1)
+        report = exchange.import_file(data, membership, lang, actor=request.user)
+    status = 400 if report is not None and report.errors else 200
+    return render(
+        request,
+        "translations/import.html",
+        {"language": lang, "form": form, "report": report},
+        status=status,
     )
