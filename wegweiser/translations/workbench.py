@@ -35,7 +35,7 @@ KINDS = {
     "locations": Location,
     "contacts": Contact,
 }
-TODO_STATES = [MISSING, OUTDATED, MACHINE, IN_REVIEW]
+OPEN_STATES = [MISSING, OUTDATED, MACHINE, IN_REVIEW]
 
 
 def records_for(kind: str, membership):
@@ -65,7 +65,7 @@ def queue(membership, language: str, per_section: int = 25) -> list[QueueSection
     sections = []
     for kind, model in KINDS.items():
         todo = with_translation_state(records_for(kind, membership), language).filter(
-            translation_state__in=TODO_STATES
+            translation_state__in=OPEN_STATES
         )
         if kind == "offers":
             todo = todo.order_by("-verified_at", "pk")
