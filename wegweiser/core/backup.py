@@ -61,6 +61,14 @@ def _tool(name: str) -> str:
     return path
 
 
+def _run_pg(name: str, arguments: list[str], env: dict) -> None:
+    result = subprocess.run(  # noqa: S603  # nosec B603
+        [_tool(name), *arguments], env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise BackupError(f"{name} failed: {result.stderr.strip()}")
+
+
 def _pg_env_and_args() -> tuple[dict, list[str]]:
     db = settings.DATABASES["default"]
     env = {**os.environ}
@@ -92,22 +100,11 @@ def backup_create(output_dir: Path) -> Path:
         elif connection.vendor == "postgresql":
             database_file = work / "database.pgdump"
             env, args = _pg_env_and_args()
-            result = subprocess.run(  # noqa: S603  # nosec B603
-                [
-                    _tool("pg_dump"),
-                    "--format=custom",
-                    "--no-owner",
-                    "--file",
-                    str(database_file),
-                    *args,
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
+            _run_pg(
+                "pg_dump",
+                ["--format=custom", "--no-owner", "--file", str(database_file), *args],
+                env,
             )
-            if result.returncode != 0:
-                raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
         else:
             raise BackupError(f"backups of {connection.vendor} are not supported")
         media = {}
@@ -169,9 +166,9 @@ def backup_restore(archive: Path) -> dict:
         else:
             env, args = _pg_env_and_args()
             connection.close()
-            result = subprocess.run(  # noqa: S603  # nosec B603
+            _run_pg(
+                "pg_restore",
                 [
-                    _tool("pg_restore"),
                     "--clean",
                     "--if-exists",
                     "--no-owner",
@@ -179,13 +176,8 @@ def backup_restore(archive: Path) -> dict:
                     *args,
                     str(database_file),
                 ],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
+                env,
             )
-            if result.returncode != 0:
-                raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
         media_root = Path(settings.MEDIA_ROOT)
         if manifest["media"]:
             media_root.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 ALLOWED_LOGO_FORMATS = {"PNG", "JPEG", "WEBP", "GIF"}
+# What Pillow raises for content that is not a (sane) image.
+IMAGE_ERRORS = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    Image.DecompressionBombError,
+)
+NOT_AN_IMAGE = _("The logo must be a PNG, JPEG, WebP or GIF image.")
 
 
 def validate_logo(file) -> None:
@@ -29,22 +38,12 @@ def validate_logo(file) -> None:
         with Image.open(file) as image:
             image_format = image.format
             image.verify()
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-    ) as exc:
-        raise ValidationError(
-            _("The logo must be a PNG, JPEG, WebP or GIF image."), code="logo_not_image"
-        ) from exc
+    except IMAGE_ERRORS as exc:
+        raise ValidationError(NOT_AN_IMAGE, code="logo_not_image") from exc
     finally:
         file.seek(0)
     if image_format not in ALLOWED_LOGO_FORMATS:
-        raise ValidationError(
-            _("The logo must be a PNG, JPEG, WebP or GIF image."), code="logo_not_image"
-        )
+        raise ValidationError(NOT_AN_IMAGE, code="logo_not_image")
 
 
 MAX_LOGO_PIXELS = 4096 * 4096
@@ -62,13 +61,7 @@ def reencode_logo(upload) -> ContentFile:
             converted = image.convert("RGB" if image_format == "JPEG" else "RGBA")
             buffer = io.BytesIO()
             converted.save(buffer, format=image_format, optimize=True)
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-    ) as exc:
-        raise ValidationError(_("The logo must be a PNG, JPEG, WebP or GIF image.")) from exc
+    except IMAGE_ERRORS as exc:
+        raise ValidationError(NOT_AN_IMAGE) from exc
     extension = "jpg" if image_format == "JPEG" else "png"
     return ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")

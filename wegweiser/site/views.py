@@ -322,21 +322,26 @@ def offer_qr(request, public_id):
     return response
 
 
+def _feedback_received(form, kind, offer):
+    """Keep the message (bots that filled the honeypot get the same thank-you page)."""
+    if not form.is_spam():
+        feedback_record(
+            kind=kind,
+            offer=offer,
+            language=get_language(),
+            message=form.cleaned_data["message"],
+            contact=form.cleaned_data["contact"],
+        )
+    return redirect("site:thanks")
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def offer_report(request, public_id):
     offer = get_object_or_404(queries.public_offers(), public_id=public_id)
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not form.is_spam():
-            feedback_record(
-                kind=Feedback.Kind.MISTAKE,
-                offer=offer,
-                language=get_language(),
-                message=form.cleaned_data["message"],
-                contact=form.cleaned_data["contact"],
-            )
-        return redirect("site:thanks")
+        return _feedback_received(form, Feedback.Kind.MISTAKE, offer)
     return render(
         request,
         "site/feedback_form.html",
@@ -407,15 +412,7 @@ def _page(request, slug, *, with_form=False):
     )
     form = FeedbackForm(request.POST or None) if with_form else None
     if form is not None and request.method == "POST" and form.is_valid():
-        if not form.is_spam():
-            feedback_record(
-                kind=Feedback.Kind.ACCESSIBILITY,
-                offer=None,
-                language=get_language(),
-                message=form.cleaned_data["message"],
-                contact=form.cleaned_data["contact"],
-            )
-        return redirect("site:thanks")
+        return _feedback_received(form, Feedback.Kind.ACCESSIBILITY, None)
     status = 400 if form is not None and request.method == "POST" else 200
     return render(request, "site/page.html", {"page": page, "form": form}, status=status)
 
