@@ -5,7 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import OfferFactory, OrganisationFactory, UserFactory
+from tests.factories import (
+    OfferFactory,
+    OfferLocationFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 from wegweiser.directory import services
 from wegweiser.directory.models import Category, OfferTranslation
 from wegweiser.search.index import index_offers
@@ -117,7 +122,7 @@ def test_relevance_then_freshness(db, site_content):
     from django.test import Client
 
     response = Client().get("/de/suche/", {"q": "Elterncafé"})
-    names = [o.name for o in response.context["offers"]]
+    names = [str(c.name) for c in response.context["cards"]]
     assert names == ["Elterncafé neu", "Elterncafé alt"]
 
 
@@ -167,3 +172,107 @@ def test_organisation_rename_reindexes_its_offers(offers):
 def test_hostile_queries_are_just_words(offers, query):
     _search(query)  # must not raise on either backend
     assert isinstance(_search(query + " beratung"), set)
+
+
+def test_matches_in_the_name_rank_before_fresher_matches_elsewhere(db, site_content):
+    elsewhere = OfferFactory(
+        name="Offener Treff", summary="Mit Fahrradwerkstatt", verified_at=timezone.now()
+    )
+    in_name = OfferFactory(
+        name="Fahrradwerkstatt", verified_at=timezone.now() - timedelta(days=400)
+    )
+    index_offers([elsewhere.pk, in_name.pk])
+    ids = ranked_offer_ids(parse("fahrradwerkstatt", "de"), ["de"])
+    assert ids == [in_name.pk, elsewhere.pk]
+
+
+def test_confirming_an_entry_moves_it_up(db, site_content):
+    old = OfferFactory(name="Nähtreff alt", verified_at=timezone.now() - timedelta(days=300))
+    new = OfferFactory(name="Nähtreff neu", verified_at=timezone.now() - timedelta(days=10))
+    index_offers([old.pk, new.pk])
+    assert ranked_offer_ids(parse("nähtreff", "de"), ["de"]) == [new.pk, old.pk]
+    services.entry_confirm(old, actor=UserFactory(), office=old.organisation.office)
+    assert ranked_offer_ids(parse("nähtreff", "de"), ["de"]) == [old.pk, new.pk]
+
+
+def test_an_offer_found_in_two_languages_is_one_result(offers):
+    ids = ranked_offer_ids(parse("deutschkurs", "ar"), ["ar", "de"])
+    assert ids.count(offers["kurs"].pk) == 1
+
+
+@pytest.fixture
+def varied(db, site_content):
+    """Offers that differ in everything the filters ask about, all named "Treffpunkt"."""
+    import random
+
+    from wegweiser.core.models import Language
+    from wegweiser.directory.models import Area, Category, TargetGroup
+
+    rng = random.Random(7)  # noqa: S311  # nosec B311
+    categories = list(Category.objects.all())
+    languages = list(Language.objects.all()[:6])
+    groups = list(TargetGroup.objects.all())
+    areas = list(Area.objects.filter(kind="subdistrict"))
+    made = []
+    for i in range(16):
+        age_min, age_max = rng.choice([None, 0, 6, 18]), rng.choice([None, 12, 27, 99])
+        if age_min is not None and age_max is not None:
+            age_max = max(age_min, age_max)
+        offer = OfferFactory(
+            name=f"Treffpunkt {i}",
+            cost=rng.choice(["free", "fee"]) if i % 3 else "free",
+            registration_required=rng.random() < 0.3,
+            age_min=age_min,
+            age_max=age_max,
+        )
+        offer.categories.set(rng.sample(categories, 2))
+        offer.languages.set(rng.sample(languages, 2))
+        offer.target_groups.set(rng.sample(groups, 1))
+        for _ in range(rng.randint(0, 2)):
+            OfferLocationFactory(
+                offer=offer,
+                location__area=rng.choice(areas),
+                location__step_free_access=rng.random() < 0.5,
+                by_appointment_only=rng.random() < 0.3,
+            )
+        made.append(offer)
+    index_offers(o.pk for o in made)
+    return made
+
+
+def test_filter_words_find_what_the_filters_find(varied, client):
+    """Each filter, searched through the index's filter words, finds exactly the offers the
+    same filter finds in SQL (site/queries.apply_filters), alone and combined."""
+    from wegweiser.core.models import Language
+    from wegweiser.directory.models import Area, Category, TargetGroup
+    from wegweiser.site import queries
+    from wegweiser.site.forms import SearchForm
+
+    area = Area.objects.get(kind="district")
+    cases = [{"category": c.code} for c in Category.objects.filter(parent=None)[:3]] + [
+        {"category": Category.objects.exclude(parent=None).first().code},
+        {"language": Language.objects.all()[1].code},
+        {"target": TargetGroup.objects.first().code},
+        {"area": area.slug},
+        {"area": Area.objects.filter(kind="subdistrict").first().slug},
+        {"age": "8"},
+        {"age": "30"},
+        {"free": "on"},
+        {"step_free": "on"},
+        {"no_appointment": "on"},
+        {"free": "on", "age": "8", "step_free": "on"},
+    ]
+    checked = 0
+    for case in cases:
+        form = SearchForm({"q": "treffpunkt", **case})
+        assert form.is_valid(), form.errors
+        expected = set(
+            queries.apply_filters(queries.public_offers(), form.cleaned_data)
+            .filter(name__startswith="Treffpunkt")
+            .values_list("name", flat=True)
+        )
+        response = client.get("/de/suche/", {"q": "treffpunkt", **case})
+        found = {str(c.name) for c in response.context["cards"]}
+        assert found == expected, case
+        checked += bool(expected) and len(expected) < len(varied)
+    assert checked >= 8  # most cases narrow the result without emptying it

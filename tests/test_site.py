@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -312,17 +313,21 @@ def test_staff_see_and_close_feedback(world, client):
     assert item.handled_at is not None
 
 
-def test_a_capped_result_count_is_said_as_such(world, client, monkeypatch):
-    from wegweiser.search import query
-
-    for i in range(3):
-        OfferFactory(organisation=world.organisation, name=f"Nähcafé {i}")
+def test_result_counts_are_exact_and_pages_continue_the_ranking(world, client):
+    for i in range(25):
+        OfferFactory(
+            organisation=world.organisation,
+            name=f"Nähcafé {i}",
+            verified_at=timezone.now() - timedelta(days=i),
+        )
     index_offers(world.organisation.offers.values_list("pk", flat=True))
-    monkeypatch.setattr(query, "MAX_MATCHES", 2)
-    monkeypatch.setattr("wegweiser.site.views.MAX_MATCHES", 2)
     client.cookies["django_language"] = "en"
-    html = client.get("/en/suche/", {"q": "nähcafé"}).content.decode()
-    assert "More than 2 offers found" in html
+    first = client.get("/en/suche/", {"q": "nähcafé"})
+    second = client.get("/en/suche/", {"q": "nähcafé", "page": 2})
+    assert "25 offers found" in first.content.decode()
+    names = [str(c.name) for c in first.context["cards"] + second.context["cards"]]
+    assert names == [f"Nähcafé {i}" for i in range(25)]  # the freshest first, none twice
+    assert client.get("/en/suche/", {"q": "nähcafé", "page": 3}).status_code == 404
 
 
 def test_machine_translations_are_shown_with_a_notice(world, client):
@@ -350,3 +355,21 @@ def test_start_page_says_how_complete_the_language_is(world, client):
     # Three public offers (one of another office), one of them in Ukrainian.
     assert "33 %" in client.get("/uk/").content.decode()
     assert 'class="completeness"' not in client.get("/de/").content.decode()
+
+
+def test_language_links_lead_to_the_same_page_in_each_language(world, client):
+    from django.urls import translate_url
+    from django.utils.translation import override
+
+    from wegweiser.site.templatetags.guide import language_links
+
+    for name in ["site:offer", "site:offer_print"]:
+        response = client.get(_url(world, "ar", name) + "?x=1")
+        with override("ar"):
+            links = language_links({"request": response.context["request"]})
+        assert len(links) == len(settings.LANGUAGES)
+        for link in links:
+            assert client.get(link["url"]).status_code == 200, link
+            with override("ar"):  # what Django's own translation of the path gives
+                expected = translate_url(_url(world, "ar", name), link["code"]) + "?x=1"
+            assert link["url"] == expected

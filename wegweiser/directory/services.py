@@ -123,7 +123,7 @@ def entry_confirm(entry, *, actor, office):
         office=office,
         action=_action(entry, "confirmed"),
     )
-    content_changed()  # the public "last verified" date changed; the index did not
+    directory_changed(entry)  # the search ranks fresher entries first: reindex
     return entry
 
 

@@ -2,17 +2,50 @@
 inside the same transaction as the change."""
 
 from collections.abc import Iterable
+from datetime import date
 
 from django.db.models import Prefetch
 
-from wegweiser.search.models import SearchDocument, SearchTerm
+from wegweiser.search.facets import offer_facets
+from wegweiser.search.models import SearchDocument, SearchLanguage, SearchTerm
 from wegweiser.search.normalize import normalize
 
 SOURCE_LANGUAGE = "de"
+FRESH_EPOCH = date(2000, 1, 1)
+MAX_OFFER_ID = 2**32 - 1
+MAX_SLOT = 255
+
+
+def document_id(fresh: int, offer_id: int, slot: int) -> int:
+    """The packed id of a document (see models.py): freshness, offer, language slot."""
+    if not 0 < offer_id <= MAX_OFFER_ID or not 0 < slot <= MAX_SLOT:
+        raise ValueError(f"offer {offer_id} / language slot {slot} out of the packed range")
+    return fresh << 40 | offer_id << 8 | slot
+
+
+def offer_of(document_id: int) -> int:
+    return (document_id >> 8) & MAX_OFFER_ID
+
+
+def freshness(offer) -> int:
+    """Days since 2000-01-01 on which the offer was last verified (0: never)."""
+    if offer.verified_at is None:
+        return 0
+    return max(0, (offer.verified_at.date() - FRESH_EPOCH).days)
+
+
+def language_slots(codes: Iterable[str], *, create: bool = False) -> dict[str, int]:
+    """The slot of each language; with create, languages without one get the next."""
+    codes = set(codes)
+    slots = dict(SearchLanguage.objects.filter(code__in=codes).values_list("code", "pk"))
+    if create:
+        for code in codes - slots.keys():
+            slots[code] = SearchLanguage.objects.get_or_create(code=code)[0].pk
+    return slots
 
 
 def _offer_queryset(offer_ids):
-    from wegweiser.directory.models import Category, CategoryTranslation, Offer
+    from wegweiser.directory.models import Category, CategoryTranslation, Offer, OfferLocation
 
     return (
         Offer.objects.filter(pk__in=offer_ids)
@@ -21,6 +54,8 @@ def _offer_queryset(offer_ids):
             "translations",
             "organisation__translations",
             "target_groups",
+            "languages",
+            Prefetch("offer_locations", queryset=OfferLocation.objects.select_related("location")),
             Prefetch(
                 "categories",
                 queryset=Category.objects.select_related("parent").prefetch_related(
@@ -39,9 +74,10 @@ def _glossary_words(text: str, glossary) -> list[str]:
     return found
 
 
-def documents_for(offer, glossary=()) -> dict[str, str]:
-    """The normalised text of an offer per language: German always, plus every translation."""
-    by_language: dict[str, list[str]] = {}
+def documents_for(offer, glossary=()) -> dict[str, tuple[str, str]]:
+    """The normalised name and text of an offer per language: German always, plus every
+    reviewed translation (a translation without a name searches under the German one)."""
+    by_language: dict[str, tuple[str, str]] = {}
     categories = list(offer.categories.all())
     parents = {c.parent for c in categories if c.parent_id}
     groups = list(offer.target_groups.all())
@@ -59,7 +95,8 @@ def documents_for(offer, glossary=()) -> dict[str, str]:
             parts.append(group.names.get(language) or group.name)
         text = " ".join(p for p in parts if p)
         parts.extend(_glossary_words(normalize(text), glossary))
-        by_language[language] = normalize(" ".join(p for p in parts if p))
+        name = normalize(version.name or offer.name)
+        by_language[language] = (name, normalize(" ".join(p for p in parts if p)))
     return by_language
 
 
@@ -91,16 +128,35 @@ def index_offers(offer_ids: Iterable[int]) -> int:
     ids = list(set(offer_ids))
     if not ids:
         return 0
+    from wegweiser.directory.models import Area, Category
+
     glossary = _glossary()
+    category_parents = dict(Category.objects.values_list("pk", "parent_id"))
+    area_parents = dict(Area.objects.values_list("pk", "parent_id"))
     SearchDocument.objects.filter(offer_id__in=ids).delete()
-    documents, vocabulary = [], set()
+    documents, vocabulary, slots = [], set(), {}
     for chunk_start in range(0, len(ids), 2000):
         chunk = ids[chunk_start : chunk_start + 2000]
         for offer in _offer_queryset(chunk):
             if not is_public(offer):
                 continue
-            for language, text in documents_for(offer, glossary).items():
-                documents.append(SearchDocument(offer=offer, language=language, text=text))
+            fresh = freshness(offer)
+            facets = offer_facets(offer, category_parents, area_parents)
+            texts = documents_for(offer, glossary)
+            if texts.keys() - slots.keys():
+                slots.update(language_slots(texts.keys() - slots.keys(), create=True))
+            for language, (name, text) in texts.items():
+                documents.append(
+                    SearchDocument(
+                        id=document_id(fresh, offer.pk, slots[language]),
+                        offer=offer,
+                        language=language,
+                        name=name,
+                        text=text,
+                        facets=facets,
+                        fresh=fresh,
+                    )
+                )
                 vocabulary.update(t for t in text.split() if 3 <= len(t) <= 40)
     SearchDocument.objects.bulk_create(documents, batch_size=2000)
     SearchTerm.objects.bulk_create(

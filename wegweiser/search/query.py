@@ -9,11 +9,11 @@ from pathlib import Path
 
 from django.db import connection
 
+from wegweiser.search.index import language_slots
 from wegweiser.search.models import SearchTerm
 from wegweiser.search.normalize import normalize
 
 MAX_QUERY_TERMS = 8
-MAX_MATCHES = 5000
 TYPO_MIN_LENGTH = 5
 SYNONYMS_FILE = (
     Path(__file__).resolve().parent.parent / "site" / "data" / "reference_translations.json"
@@ -72,7 +72,11 @@ def _osa_distance_at_most_one(a: str, b: str) -> bool:
 def _typo_corrections(term: str) -> list[str]:
     if len(term) < TYPO_MIN_LENGTH:
         return []
-    if SearchTerm.objects.filter(term__startswith=term).exists():
+    if connection.vendor == "sqlite":  # a range uses the unique index; LIKE 'x%' cannot
+        known = SearchTerm.objects.filter(term__gte=term, term__lt=term + "\U0010ffff")
+    else:
+        known = SearchTerm.objects.filter(term__startswith=term)
+    if known.exists():
         return []  # the word (or a longer one starting with it) is in the index
     candidates = SearchTerm.objects.filter(
         length__gte=len(term) - 1, length__lte=len(term) + 1, term__startswith=term[0]
@@ -126,42 +130,131 @@ def _tsquery_expression(parsed: ParsedQuery) -> str:
     return " & ".join(clauses)
 
 
+# Ranking: offers whose name holds every query word come first, then the rest; within each,
+# the most recently verified first (then the newest entry). Both backends order the same way
+# and neither scores every match: on SQLite the packed document id (models.py) carries the
+# freshness, the offer and the language, so a search reads nothing but the FTS5 index; a
+# visitor's page is the top of that order, deduplicated per offer in Python.
+#
 # Only placeholders (and the SQL Django compiled for the filter queryset) are formatted into
 # these statements; every value is a parameter.
-_SQLITE_SQL = (
-    "SELECT m.offer_id FROM ("
-    "SELECT d.offer_id AS offer_id, MIN(search_fts.rank) AS best FROM search_fts "
-    "JOIN search_searchdocument d ON d.id = search_fts.rowid "
-    "WHERE search_fts MATCH %s AND d.language IN ({languages}){within} "
-    "GROUP BY d.offer_id) m JOIN directory_offer o ON o.id = m.offer_id "
-    "ORDER BY m.best, o.verified_at DESC, o.id LIMIT %s"
+_SQLITE_TOP = (
+    "WITH m(id) AS MATERIALIZED (SELECT rowid FROM search_fts "
+    "WHERE search_fts MATCH %s AND (rowid & 255) IN ({slots}){within}) "
+    "SELECT (id >> 8) & 4294967295, (SELECT count(DISTINCT (id >> 8) & 4294967295) FROM m) "
+    "FROM m ORDER BY CASE WHEN id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s) "
+    "THEN 0 ELSE 1 END, id DESC LIMIT %s"
 )
-_POSTGRES_SQL = (
-    "SELECT m.offer_id FROM ("
-    "SELECT offer_id, MAX(ts_rank(tsv, q)) AS best "
+_POSTGRES_TOP = (
+    "WITH m AS MATERIALIZED (SELECT id, offer_id, fresh, name_tsv @@ q AS in_name "
     "FROM search_searchdocument, to_tsquery('simple', %s) q "
-    "WHERE tsv @@ q AND language IN ({languages}){within} "
-    "GROUP BY offer_id) m JOIN directory_offer o ON o.id = m.offer_id "
-    "ORDER BY m.best DESC, o.verified_at DESC NULLS LAST, o.id LIMIT %s"
+    "WHERE tsv @@ q AND language IN ({languages}){facets}{within}) "
+    "SELECT offer_id, (SELECT count(DISTINCT offer_id) FROM m) FROM m "
+    "ORDER BY in_name DESC, fresh DESC, offer_id DESC, id DESC LIMIT %s"
 )
 
 
-def ranked_offer_ids(parsed: ParsedQuery, languages: list[str], within=None) -> list[int]:
-    """Offer ids, most relevant first, then the freshest; `within` (a queryset of offers)
-    restricts the result inside the same statement."""
-    if parsed.empty:
-        return []
-    placeholders = ", ".join(["%s"] * len(languages))
-    within_sql, within_params = "", []
-    if within is not None:
-        sql, params = within.values("pk").query.sql_with_params()
-        column = "d.offer_id" if connection.vendor == "sqlite" else "offer_id"
-        within_sql, within_params = f" AND {column} IN ({sql})", list(params)
-    template = _SQLITE_SQL if connection.vendor == "sqlite" else _POSTGRES_SQL
-    expression = (
-        _fts5_expression(parsed) if connection.vendor == "sqlite" else _tsquery_expression(parsed)
-    )
-    params = [expression, *languages, *within_params, MAX_MATCHES]
-    with connection.cursor() as cursor:
-        cursor.execute(template.format(languages=placeholders, within=within_sql), params)
-        return [row[0] for row in cursor.fetchall()]
+class Results:
+    """The offers matching a query, in ranked order: `len()` counts them, a slice gives that
+    part of the order (what Django's Paginator needs). One statement answers both the count
+    and the first `expected` offers; a later slice beyond those runs it again."""
+
+    def __init__(
+        self,
+        parsed: ParsedQuery,
+        languages: list[str],
+        *,
+        facets: list[list[str]] | None = None,
+        within=None,
+        expected: int = 20,
+    ):
+        self.parsed = parsed
+        self.sqlite = connection.vendor == "sqlite"
+        self.languages = list(dict.fromkeys(languages))
+        self.expected = expected
+        self._count: int | None = None
+        self._top: list[int] = []
+        self._fetched = 0
+        self._params: list = []
+        self._placeholders: dict[str, str] = {}
+        if parsed.empty:
+            return
+        within_sql, within_params = "", []
+        if within is not None:
+            sql, params = within.order_by().values("pk").query.sql_with_params()
+            column = "((rowid >> 8) & 4294967295)" if self.sqlite else "offer_id"
+            within_sql, within_params = f" AND {column} IN ({sql})", list(params)
+        if self.sqlite:
+            slots = list(language_slots(self.languages).values())
+            if not slots:
+                self.parsed = ParsedQuery()  # nothing was ever indexed in these languages
+                return
+            expression = _fts5_expression(parsed)
+            match = (
+                "{text} : ("
+                + expression
+                + ")"
+                + "".join(" AND {facets} : (" + " OR ".join(group) + ")" for group in facets or [])
+            )
+            self._placeholders = {"slots": ", ".join(["%s"] * len(slots)), "within": within_sql}
+            self._params = [match, *slots, *within_params, "{name} : (" + expression + ")"]
+        else:
+            facets_sql, facets_params = "", []
+            if facets:
+                facets_sql = " AND facets_tsv @@ to_tsquery('simple', %s)"
+                facets_params = [" & ".join("(" + " | ".join(g) + ")" for g in facets)]
+            self._placeholders = {
+                "languages": ", ".join(["%s"] * len(self.languages)),
+                "facets": facets_sql,
+                "within": within_sql,
+            }
+            self._params = [
+                _tsquery_expression(parsed),
+                *self.languages,
+                *facets_params,
+                *within_params,
+            ]
+
+    def _fetch(self, n: int) -> None:
+        """Count the matches and keep the first n offers (an offer matching in several
+        languages counts once; it has at most one document per language)."""
+        if self.parsed.empty:
+            self._count, self._top, self._fetched = 0, [], n
+            return
+        template = _SQLITE_TOP if self.sqlite else _POSTGRES_TOP
+        with connection.cursor() as cursor:
+            cursor.execute(
+                template.format(**self._placeholders),
+                [*self._params, max(n, 1) * len(self.languages)],
+            )
+            rows = cursor.fetchall()
+        self._count = rows[0][1] if rows else 0
+        self._top = list(dict.fromkeys(row[0] for row in rows))[:n]
+        self._fetched = n
+
+    def count(self) -> int:
+        if self._count is None:
+            self._fetch(self.expected)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def top(self, n: int) -> list[int]:
+        if n > self._fetched:
+            self._fetch(n)
+        return self._top[:n]
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("search results are read in slices")
+        stop = self.count() if key.stop is None else key.stop
+        return self.top(stop)[key.start or 0 :]
+
+
+def ranked_offer_ids(
+    parsed: ParsedQuery, languages: list[str], *, facets=None, within=None, limit: int = 5000
+) -> list[int]:
+    """The first `limit` offer ids, most relevant first; `facets` (filter words, facets.py)
+    and `within` (a queryset of offers) restrict the result inside the same statement."""
+    return Results(parsed, languages, facets=facets, within=within, expected=limit).top(limit)

@@ -1,7 +1,11 @@
 """Reads for the public guide: only live entries, in the visitor's language, with filters that
 are plain query parameters."""
 
+import uuid
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from wegweiser.directory.models import (
@@ -16,7 +20,7 @@ from wegweiser.directory.models import (
 )
 from wegweiser.directory.queries import category_with_descendants
 from wegweiser.site.hours import open_at_q, open_on_weekday_q
-from wegweiser.site.localize import translations_prefetch
+from wegweiser.site.localize import Localized, localize, translations_prefetch
 
 # The same rule decides what the search index holds (search/index.py).
 PUBLIC_STATUSES = [Offer.Status.ACTIVE, Offer.Status.TEMPORARILY_CLOSED]
@@ -43,6 +47,46 @@ def with_translations(qs: QuerySet[Offer], language: str) -> QuerySet[Offer]:
             to_attr="translations_current",
         ),
     )
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a result card shows of an offer, in the visitor's language."""
+
+    url: str
+    name: Localized
+    summary: Localized
+    organisation: Localized
+    free: bool
+    closed: bool
+
+
+_ANY_ID = uuid.UUID(int=0)
+
+
+def cards(offers, language: str) -> list[Card]:
+    """Result cards for offers loaded with_translations (the URL is reversed once)."""
+    pattern = reverse("site:offer", args=[_ANY_ID])
+    return [
+        Card(
+            url=pattern.replace(str(_ANY_ID), str(offer.public_id)),
+            name=localize(offer, "name", language),
+            summary=localize(offer, "summary", language),
+            organisation=localize(offer.organisation, "name", language),
+            free=offer.cost == Offer.Cost.FREE,
+            closed=offer.status == Offer.Status.TEMPORARILY_CLOSED,
+        )
+        for offer in offers
+    ]
+
+
+def offer_cards(ids: list[int], language: str) -> list[Card]:
+    """The cards of a result page, in the order of ids, loading just what a card shows."""
+    qs = Offer.objects.filter(pk__in=ids).only(
+        "public_id", "name", "summary", "cost", "status", "organisation__name"
+    )
+    by_id = {offer.pk: offer for offer in with_translations(qs.order_by(), language)}
+    return cards([by_id[pk] for pk in ids if pk in by_id], language)
 
 
 def categories_localized(language: str) -> list[Category]:
@@ -89,12 +133,22 @@ def apply_filters(qs: QuerySet[Offer], data: dict) -> QuerySet[Offer]:
         qs = qs.filter(
             pk__in=OfferLocation.objects.filter(location__area__in=areas).values("offer_id")
         )
-    if data.get("open_now"):
-        qs = qs.filter(open_at_q(timezone.now()))
-    if data.get("weekday") is not None:
-        qs = qs.filter(open_on_weekday_q(data["weekday"]))
     if data.get("no_appointment"):
         qs = qs.filter(registration_required=False).exclude(
             pk__in=OfferLocation.objects.filter(by_appointment_only=True).values("offer_id")
         )
+    return clock_filters(qs, data)
+
+
+def clock_filters(qs: QuerySet[Offer], data: dict) -> QuerySet[Offer]:
+    """The filters on opening hours, which depend on the clock (a search applies these in SQL,
+    the others as filter words: search/facets.py)."""
+    if data.get("open_now"):
+        qs = qs.filter(open_at_q(timezone.now()))
+    if data.get("weekday") is not None:
+        qs = qs.filter(open_on_weekday_q(data["weekday"]))
     return qs
+
+
+def has_clock_filters(data: dict) -> bool:
+    return bool(data.get("open_now")) or data.get("weekday") is not None

@@ -2,7 +2,6 @@
 organisation pages, glossary, information pages, feedback. Every page works without
 JavaScript; every text is in the visitor's language or marked as German."""
 
-import hashlib
 import math
 from urllib.parse import urlencode
 
@@ -13,7 +12,6 @@ from django.core.paginator import EmptyPage, InvalidPage, Paginator
 from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
@@ -31,9 +29,11 @@ from wegweiser.directory.models import (
     OfferLocation,
     OrganisationTranslation,
 )
-from wegweiser.search.query import MAX_MATCHES, parse, ranked_offer_ids
+from wegweiser.search.facets import filter_facets
+from wegweiser.search.query import Results, parse, ranked_offer_ids
 from wegweiser.site import queries
 from wegweiser.site.cache import public_page
+from wegweiser.site.filters import filter_fields
 from wegweiser.site.forms import MAX_QUERY, FeedbackForm, SearchForm
 from wegweiser.site.glossary import annotate, glossary_for
 from wegweiser.site.hours import opening_status
@@ -59,23 +59,6 @@ def _top_categories(language):
         categories = queries.categories_localized(language)
         cache.set(key, categories, 3600)
     return [c for c in categories if c.parent_id is None], categories
-
-
-def _filters_html(request, form, language) -> str:
-    """The filter form is the same for every visitor with the same filters: render it once
-    per language and filter combination (widget rendering is the costly part of the page)."""
-    chosen = sorted((k, v) for k, v in request.GET.items() if k in SearchForm.FILTERS or k == "q")
-    key = (
-        "filters:"
-        + hashlib.sha256(
-            f"{cached_generation()}|{language}|{chosen}|{request.path}".encode()
-        ).hexdigest()
-    )
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string("site/includes/filters.html", {"form": form}, request=request)
-        cache.set(key, html, 3600)
-    return html
 
 
 @login_not_required
@@ -130,28 +113,34 @@ def _search(request, *, fixed: dict | None = None, template="site/search.html", 
     parsed = parse(data.get("q", ""), language)
     if not parsed.empty:
         languages = [language, "de"] if language != "de" else ["de"]
-        filtered = any(data.get(name) not in (None, "", False) for name in SearchForm.FILTERS)
-        # The index holds only public offers; the queryset narrows only when filters are set.
-        ids = ranked_offer_ids(parsed, languages, within=qs if filtered else None)
+        # The index holds only public offers, with their filter words; the opening-hour
+        # filters are SQL conditions.
+        within = None
+        if queries.has_clock_filters(data):
+            within = queries.clock_filters(Offer.objects.all(), data)
+        page_number = request.GET.get("page", "1")
+        pages = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 1000 else 1
+        ids = Results(
+            parsed,
+            languages,
+            facets=filter_facets(data),
+            within=within,
+            expected=PAGE_SIZE * pages,
+        )
     else:
-        ids = list(qs.order_by("name", "pk").values_list("pk", flat=True))
+        ids = qs.order_by("name", "pk").values_list("pk", flat=True)
     paginator = Paginator(ids, PAGE_SIZE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
     except (EmptyPage, InvalidPage) as exc:
         raise Http404 from exc
-    offers = {
-        o.pk: o
-        for o in queries.with_translations(Offer.objects.filter(pk__in=page.object_list), language)
-    }
+    page_ids = list(page.object_list)
     top, categories = _top_categories(language)
     context = {
         "form": form,
         "page": page,
-        "offers": [offers[pk] for pk in page.object_list],
-        "filters_html": _filters_html(request, form, language),
-        # The search returns at most MAX_MATCHES offers; say so instead of a wrong count.
-        "capped": not parsed.empty and len(ids) >= MAX_MATCHES,
+        "cards": queries.offer_cards(page_ids, language),
+        "filter_fields": filter_fields(form, language),
         "query": data.get("q", ""),
         "corrections": parsed.corrections,
         "active_filters": _active_filters(request, form) if valid else [],
@@ -388,7 +377,9 @@ def organisation_detail(request, public_id):
         queries.public_offers().filter(organisation=organisation), language
     ).order_by("name")
     return render(
-        request, "site/organisation.html", {"organisation": organisation, "offers": offers}
+        request,
+        "site/organisation.html",
+        {"organisation": organisation, "cards": queries.cards(offers, language)},
     )
 
 
@@ -455,7 +446,9 @@ def result_map(request):
     qs = queries.apply_filters(queries.public_offers(), data)
     parsed = parse(data.get("q", ""), get_language())
     if not parsed.empty:
-        qs = qs.filter(pk__in=ranked_offer_ids(parsed, [get_language(), "de"], within=qs))
+        qs = qs.filter(
+            pk__in=ranked_offer_ids(parsed, [get_language(), "de"], within=qs, limit=500)
+        )
     places = list(
         OfferLocation.objects.filter(offer__in=qs, location__latitude__isnull=False).select_related(
             "offer", "location"

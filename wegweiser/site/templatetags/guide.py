@@ -22,15 +22,22 @@ def language_links(context):
     """Each shipped language with the URL of the current page in it."""
     request = context["request"]
     query = request.META.get("QUERY_STRING", "")
+    current = get_language()
+    prefix = f"/{current}/"
     links = []
     for code, _name in settings.LANGUAGES:
-        url = translate_url(request.path, code)
+        # The guide's paths are the same in every language but for the prefix: swap it
+        # (translate_url resolves and reverses the path, per language and request).
+        if request.path.startswith(prefix):
+            url = f"/{code}/" + request.path[len(prefix) :]
+        else:
+            url = translate_url(request.path, code)
         links.append(
             {
                 "code": code,
                 "name": get_language_info(code)["name_local"],
                 "url": url + (f"?{query}" if query else ""),
-                "current": code == get_language(),
+                "current": code == current,
                 "bidi": get_language_info(code)["bidi"],
             }
         )
