@@ -1,5 +1,7 @@
 """Factories for the directory and accounts (factory_boy)."""
 
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
@@ -89,3 +91,17 @@ class ContactFactory(factory.django.DjangoModelFactory):
     role = "Beratung"
     phone = "+49 341 39299 100"
     is_public = True
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Event"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    office = factory.SelfAttribute("organisation.office")
+    title = factory.Sequence(lambda n: f"Sprachcafé {n}")
+    summary = "Deutsch sprechen bei Tee und Kuchen."
+    place = "address"
+    address = "Eisenbahnstraße 1, 04315 Leipzig"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    ends_at = factory.LazyAttribute(lambda e: e.starts_at + timedelta(hours=2))

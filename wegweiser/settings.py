@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "wegweiser.search",
     "wegweiser.site",
     "wegweiser.translations",
+    "wegweiser.events",
 ]
 
 MIDDLEWARE = [

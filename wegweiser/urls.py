@@ -17,5 +17,6 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", include("wegweiser.site.urls")),
+    path("", include("wegweiser.events.urls")),
     prefix_default_language=True,
 )

@@ -8,6 +8,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
@@ -19,7 +20,9 @@ _LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
 def _etag(language: str, full_path: str) -> str:
-    source = f"{__version__}|{content.cached_generation()}|{language}|{full_path}"
+    # The day is part of it: calendar pages say "today" and "this week".
+    day = timezone.localdate().isoformat()
+    source = f"{__version__}|{content.cached_generation()}|{day}|{language}|{full_path}"
     return '"' + hashlib.sha256(source.encode()).hexdigest()[:32] + '"'
 
 

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from wegweiser.core.content import cached_generation
 from wegweiser.core.models import Language
 from wegweiser.directory.models import Area, TargetGroup, Weekday
+from wegweiser.events.models import Occasion
 from wegweiser.site import queries
 from wegweiser.site.localize import localize
 
-SELECTS = ("category", "language", "target", "area", "weekday")
-CHECKBOXES = ("free", "step_free", "open_now", "no_appointment")
+SELECTS = ("category", "language", "target", "area", "weekday", "occasion")
+CHECKBOXES = ("free", "step_free", "open_now", "no_appointment", "accessible")
 
 _options: dict[tuple[int, str], dict[str, list[tuple[str, SafeString]]]] = {}
 
@@ -64,6 +65,7 @@ def _build_options(language: str) -> dict[str, list[tuple[str, SafeString]]]:
         ],
         "area": [(a.slug, a.name) for a in Area.objects.order_by("kind", "name")],
         "weekday": [(str(v), str(text)) for v, text in Weekday.choices],
+        "occasion": [(o.code, o.name_in(language)) for o in Occasion.objects.all()],
     }
     return {name: _escaped([("", _("any")), *values]) for name, values in choices.items()}
 

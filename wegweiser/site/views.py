@@ -3,6 +3,7 @@ organisation pages, glossary, information pages, feedback. Every page works with
 JavaScript; every text is in the visitor's language or marked as German."""
 
 import math
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -86,8 +88,18 @@ def home(request):
             "emergency_numbers": EMERGENCY_NUMBERS,
             "completeness": completeness,
             "is_demo": queries.public_organisations().filter(is_demo=True).exists(),
+            "upcoming_events": _upcoming_events(language),
         },
     )
+
+
+def _upcoming_events(language, count=5):
+    from wegweiser.events import queries as event_queries
+
+    now = timezone.now()
+    qs = event_queries.with_details(event_queries.public_events(), language)
+    items = event_queries.occurrences_between(qs, now, now + timedelta(days=14))
+    return [o for o in items if not o.cancelled][:count]
 
 
 @login_not_required

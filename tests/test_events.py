@@ -1,0 +1,243 @@
+"""The calendar: series and their dates (across the clock changes), bounds, single changes, and
+iCalendar feeds read back by two independent parsers."""
+
+from datetime import date, datetime, timedelta
+
+import icalendar
+import pytest
+import vobject
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from tests.factories import EventFactory, UserFactory
+from wegweiser.events import services
+from wegweiser.events.models import Event, EventDate, OccurrenceChange
+from wegweiser.events.recurrence import BERLIN, occurrences, series_starts, validate_series
+
+pytestmark = pytest.mark.django_db
+
+
+def berlin(*args) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)
+
+
+def test_a_weekly_series_keeps_its_wall_clock_time_across_the_clock_change():
+    event = EventFactory(
+        starts_at=berlin(2026, 3, 19, 18, 0),
+        ends_at=berlin(2026, 3, 19, 20, 0),
+        repeat="weekly",
+        repeat_count=4,
+    )
+    starts = series_starts(event)
+    assert [s.astimezone(BERLIN).strftime("%d.%m. %H:%M") for s in starts] == [
+        "19.03. 18:00",
+        "26.03. 18:00",
+        "02.04. 18:00",
+        "09.04. 18:00",
+    ]
+    # 17:00 UTC in winter time, 16:00 UTC in summer time
+    assert [s.utcoffset().total_seconds() / 3600 for s in starts] == [1, 1, 2, 2]
+    spans = {(o.end - o.start) for o in occurrences(event, starts[0], starts[-1] + timedelta(1))}
+    assert spans == {timedelta(hours=2)}
+
+
+def test_every_second_tuesday_of_the_month():
+    event = EventFactory(
+        starts_at=berlin(2026, 12, 8, 10, 0),
+        ends_at=berlin(2026, 12, 8, 12, 0),
+        repeat="monthly_weekday",
+        week_of_month=2,
+        repeat_until=date(2027, 3, 31),
+    )
+    days = [s.date() for s in series_starts(event)]
+    assert days == [date(2026, 12, 8), date(2027, 1, 12), date(2027, 2, 9), date(2027, 3, 9)]
+    assert all(d.weekday() == 1 for d in days)
+
+
+def test_left_out_and_extra_dates():
+    event = EventFactory(
+        starts_at=berlin(2026, 12, 3, 16, 0),
+        ends_at=berlin(2026, 12, 3, 17, 0),
+        repeat="weekly",
+        repeat_count=4,
+    )
+    EventDate.objects.create(event=event, kind="exception", date=date(2026, 12, 24))
+    EventDate.objects.create(event=event, kind="extra", date=date(2026, 12, 23))
+    days = [s.date() for s in series_starts(event)]
+    assert days == [date(2026, 12, 3), date(2026, 12, 10), date(2026, 12, 17), date(2026, 12, 23)]
+
+
+def test_an_irregular_series_is_a_list_of_dates():
+    event = EventFactory(
+        starts_at=berlin(2026, 12, 1, 9, 0), ends_at=berlin(2026, 12, 1, 10, 0), repeat="dates"
+    )
+    for d in (date(2026, 12, 9), date(2027, 1, 20)):
+        EventDate.objects.create(event=event, kind="extra", date=d)
+    event.save()
+    assert [s.date() for s in series_starts(event)] == [
+        date(2026, 12, 1),
+        date(2026, 12, 9),
+        date(2027, 1, 20),
+    ]
+    assert event.series_end.date() == date(2027, 1, 20)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"repeat": "weekly"}, "repeat_until"),  # never ends
+        ({"repeat": "weekly", "repeat_count": 10_000}, "repeat_count"),
+        ({"repeat": "weekly", "repeat_until": date(2031, 1, 1)}, "repeat_until"),
+        ({"repeat": "weekly", "repeat_until": date(2026, 1, 1)}, "repeat_until"),
+        ({"repeat": "monthly_weekday", "repeat_count": 3, "week_of_month": 7}, "week_of_month"),
+    ],
+)
+def test_unbounded_or_impossible_series_are_refused(changes, field):
+    event = EventFactory.build(starts_at=berlin(2026, 12, 1, 9), ends_at=berlin(2026, 12, 1, 10))
+    for name, value in changes.items():
+        setattr(event, name, value)
+    with pytest.raises(ValidationError) as error:
+        validate_series(event)
+    assert field in error.value.message_dict
+
+
+def test_too_many_extra_dates_and_exceptions_outside_the_series_are_refused():
+    event = EventFactory.build(
+        starts_at=berlin(2026, 12, 1, 9),
+        ends_at=berlin(2026, 12, 1, 10),
+        repeat="weekly",
+        repeat_count=3,
+    )
+    many = [date(2026, 12, 2) + timedelta(days=n) for n in range(10_000)]
+    with pytest.raises(ValidationError) as error:
+        validate_series(event, extra_dates=many, exception_dates=[])
+    assert "extra_dates" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        validate_series(event, extra_dates=[], exception_dates=[date(2026, 12, 2)])
+    assert "exception_dates" in error.value.message_dict
+
+
+def test_even_an_unvalidated_endless_series_expands_boundedly():
+    event = EventFactory(
+        starts_at=berlin(2026, 12, 1, 9), ends_at=berlin(2026, 12, 1, 10), repeat="weekly"
+    )
+    assert 100 < len(series_starts(event)) <= 400
+
+
+def test_one_occurrence_is_changed_or_cancelled_without_touching_the_series():
+    event = EventFactory(
+        starts_at=berlin(2026, 12, 2, 15),
+        ends_at=berlin(2026, 12, 2, 16),
+        repeat="weekly",
+        repeat_count=3,
+    )
+    user, office = UserFactory(), event.office
+    second, third = series_starts(event)[1:]
+    services.occurrence_change(
+        event,
+        OccurrenceChange(original_start=second, cancelled=True, note="Feiertag"),
+        actor=user,
+        office=office,
+    )
+    moved = berlin(2026, 12, 17, 17)
+    services.occurrence_change(
+        event, OccurrenceChange(original_start=third, starts_at=moved), actor=user, office=office
+    )
+    found = occurrences(event, berlin(2026, 12, 1), berlin(2027, 1, 1))
+    assert [(o.start, o.cancelled) for o in found] == [
+        (berlin(2026, 12, 2, 15), False),
+        (second, True),
+        (moved, False),
+    ]
+    assert found[2].end - found[2].start == timedelta(hours=1)
+    event.refresh_from_db()
+    assert event.version == 3  # each change raises the event's SEQUENCE
+
+
+def _feed(client, path="/de/veranstaltungen/kalender.ics") -> bytes:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    return response.content
+
+
+def test_feeds_read_by_two_parsers_give_the_apps_own_dates(client):
+    weekly = EventFactory(
+        starts_at=timezone.now()
+        .astimezone(BERLIN)
+        .replace(hour=18, minute=0, second=0, microsecond=0)
+        + timedelta(days=1),
+        ends_at=timezone.now()
+        .astimezone(BERLIN)
+        .replace(hour=20, minute=0, second=0, microsecond=0)
+        + timedelta(days=1),
+        repeat="weekly",
+        repeat_count=6,
+        title="Nähcafé",
+    )
+    starts = series_starts(weekly)
+    EventDate.objects.create(event=weekly, kind="exception", date=starts[2].date())
+    EventDate.objects.create(
+        event=weekly, kind="extra", date=(starts[-1] + timedelta(days=3)).date()
+    )
+    weekly.save()
+    services.occurrence_change(
+        weekly,
+        OccurrenceChange(original_start=starts[1], cancelled=True),
+        actor=UserFactory(),
+        office=weekly.office,
+    )
+    weekly.refresh_from_db()
+    cancelled = EventFactory(organisation=weekly.organisation, status=Event.Status.CANCELLED)
+    body = _feed(client)
+
+    calendar = icalendar.Calendar.from_ical(body)
+    vevents = [c for c in calendar.walk("VEVENT")]
+    masters = {str(c["UID"]): c for c in vevents if "RECURRENCE-ID" not in c}
+    assert set(masters) == {weekly.uid, cancelled.uid}
+    assert str(masters[cancelled.uid]["STATUS"]) == "CANCELLED"
+    assert int(masters[weekly.uid]["SEQUENCE"]) == weekly.version - 1
+    overrides = [c for c in vevents if "RECURRENCE-ID" in c]
+    assert [str(c["STATUS"]) for c in overrides] == ["CANCELLED"]
+    assert overrides[0]["RECURRENCE-ID"].dt == starts[1]
+    assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Berlin"
+
+    parsed = vobject.readOne(body.decode())
+    series = next(
+        v
+        for v in parsed.vevent_list
+        if v.uid.value == weekly.uid and not hasattr(v, "recurrence_id")
+    )
+    theirs = list(series.getrruleset(addRDate=True))
+    ours = series_starts(weekly)
+    assert [t.astimezone(BERLIN) for t in theirs] == ours
+    assert len(ours) == 6  # six by the rule, one left out, one extra
+
+
+def test_a_single_event_downloads_as_ics_in_the_visitors_language(client):
+    from wegweiser.events.models import EventTranslation
+
+    event = EventFactory(title="Elterncafé")
+    EventTranslation.objects.create(
+        event=event, language="ar", source_revision=1, title="مقهى الأهل"
+    )
+    body = _feed(client, f"/ar/veranstaltung/{event.public_id}/kalender.ics")
+    summary = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]["SUMMARY"]
+    assert str(summary) == "مقهى الأهل"
+
+
+def test_the_calendar_page_lists_the_weeks_dates_by_day(client):
+    soon = EventFactory(title="Fahrradwerkstatt", repeat="weekly", repeat_count=8)
+    later = EventFactory(
+        title="Neujahrsfest",
+        starts_at=timezone.now() + timedelta(days=20),
+        ends_at=timezone.now() + timedelta(days=20, hours=3),
+    )
+    week = client.get("/de/veranstaltungen/").content.decode()
+    month = client.get("/de/veranstaltungen/", {"when": "month"}).content.decode()
+    assert "Fahrradwerkstatt" in week and "Neujahrsfest" not in week
+    assert "Neujahrsfest" in month and month.count("Fahrradwerkstatt") >= 4
+    page = client.get(f"/de/veranstaltung/{later.public_id}/")
+    assert page.status_code == 200 and "Neujahrsfest" in page.content.decode()
+    assert client.get("/de/veranstaltungen/", {"when": "decade"}).status_code == 400
+    assert soon.series_end > soon.series_start

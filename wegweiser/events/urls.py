@@ -1,0 +1,12 @@
+from django.urls import path
+
+from wegweiser.events import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("veranstaltungen/", views.calendar, name="calendar"),
+    path("veranstaltungen/kalender.ics", views.feed, name="feed"),
+    path("veranstaltung/<uuid:public_id>/", views.event_detail, name="event"),
+    path("veranstaltung/<uuid:public_id>/kalender.ics", views.event_ics, name="event_ics"),
+]

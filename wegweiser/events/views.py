@@ -1,0 +1,140 @@
+"""The public calendar: upcoming events by day with filters, an event's page, and iCalendar
+downloads and feeds. Works without JavaScript; texts in the visitor's language or marked as
+German."""
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import EmptyPage, InvalidPage, Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from wegweiser.directory.models import Organisation
+from wegweiser.events import ical, queries
+from wegweiser.events.forms import EventFilterForm
+from wegweiser.events.models import Event
+from wegweiser.events.recurrence import occurrences
+from wegweiser.site.cache import public_page
+from wegweiser.site.filters import filter_fields
+
+PAGE_SIZE = 40
+FEED_PAST_DAYS = 31  # a feed keeps events that ended up to a month ago
+
+
+def _by_day(items):
+    days: list[tuple] = []
+    for occurrence in items:
+        if not days or days[-1][0] != occurrence.day:
+            days.append((occurrence.day, []))
+        days[-1][1].append(occurrence)
+    return days
+
+
+@login_not_required
+@require_GET
+@public_page
+def calendar(request):
+    language = get_language()
+    form = EventFilterForm(request.GET or None)
+    valid = form.is_valid() if request.GET else True
+    data = form.cleaned_data if request.GET and valid else {}
+    when = data.get("when") or "week"
+    since, until = queries.window(when, timezone.now())
+    qs = queries.with_details(queries.apply_filters(queries.public_events(), data), language)
+    items = queries.occurrences_between(qs, since, until)
+    try:
+        page = Paginator(items, PAGE_SIZE).page(request.GET.get("page") or 1)
+    except (EmptyPage, InvalidPage) as exc:
+        raise Http404 from exc
+    return render(
+        request,
+        "events/calendar.html",
+        {
+            "form": form,
+            "when": when,
+            "choices": [
+                ("today", _("today")),
+                ("week", _("this week")),
+                ("month", _("this month")),
+            ],
+            "days": _by_day(page.object_list),
+            "page": page,
+            "filter_fields": filter_fields(form, language),
+            "feed_query": request.GET.urlencode(),
+        },
+        status=200 if valid else 400,
+    )
+
+
+def _event(public_id, language) -> Event:
+    return get_object_or_404(
+        queries.with_details(queries.public_events(), language).prefetch_related(
+            "languages", "target_groups", "co_organisers"
+        ),
+        public_id=public_id,
+    )
+
+
+@login_not_required
+@require_GET
+@public_page
+def event_detail(request, public_id):
+    language = get_language()
+    event = _event(public_id, language)
+    now = timezone.now()
+    upcoming = occurrences(event, now, now + timedelta(days=366))[:12]
+    return render(request, "events/event.html", {"event": event, "upcoming": upcoming, "now": now})
+
+
+def _ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _url_for(request):
+    return lambda event: request.build_absolute_uri(
+        reverse("events:event", kwargs={"public_id": event.public_id})
+    )
+
+
+@login_not_required
+@require_GET
+@public_page
+def event_ics(request, public_id):
+    event = _event(public_id, get_language())
+    body = ical.feed([event], get_language(), str(event), _url_for(request))
+    return _ics_response(body, "event.ics")
+
+
+@login_not_required
+@require_GET
+@public_page
+def feed(request):
+    """All events, or those of a topic, an organisation or a spoken language."""
+    language = get_language()
+    form = EventFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return HttpResponse(
+            _("Unknown filter: %(fields)s") % {"fields": ", ".join(form.errors)},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    data = form.cleaned_data if request.GET else {}
+    qs = queries.apply_filters(queries.public_events(), data)
+    organisation = request.GET.get("organisation")
+    if organisation:
+        try:
+            qs = qs.filter(organisation=Organisation.objects.get(public_id=organisation))
+        except (Organisation.DoesNotExist, ValueError) as exc:
+            raise Http404 from exc
+    qs = queries.with_details(
+        qs.filter(series_end__gte=timezone.now() - timedelta(days=FEED_PAST_DAYS)), language
+    ).select_related("organisation")
+    body = ical.feed(qs, language, _("Wegweiser Leipziger Osten – events"), _url_for(request))
+    return _ics_response(body, "events.ics")
