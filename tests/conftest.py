@@ -9,6 +9,7 @@ from django.db import connection
 
 from tests.factories import (
     ContactFactory,
+    EventFactory,
     LocationFactory,
     MembershipFactory,
     OfferFactory,
@@ -69,6 +70,9 @@ class World:
     foreign_location: object
     foreign_offer_location: object
     foreign_contact: object
+    event: object = None
+    partner_event: object = None
+    foreign_event: object = None
 
 
 @pytest.fixture
@@ -95,6 +99,9 @@ def world(db, site_content):
     foreign_offer = OfferFactory(organisation=foreign_org)
     foreign_location = LocationFactory(office=other)
     foreign_ol = OfferLocationFactory(offer=foreign_offer, location=foreign_location)
+    event = EventFactory(organisation=organisation, repeat="weekly", repeat_count=5)
+    partner_event = EventFactory(organisation=partner_org)
+    foreign_event = EventFactory(organisation=foreign_org)
     return World(
         office=office,
         other_office=other,
@@ -110,4 +117,7 @@ def world(db, site_content):
         foreign_location=foreign_location,
         foreign_offer_location=foreign_ol,
         foreign_contact=ContactFactory(organisation=foreign_org),
+        event=event,
+        partner_event=partner_event,
+        foreign_event=foreign_event,
     )

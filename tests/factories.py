@@ -103,5 +103,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     summary = "Deutsch sprechen bei Tee und Kuchen."
     place = "address"
     address = "Eisenbahnstraße 1, 04315 Leipzig"
-    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=1)).replace(second=0, microsecond=0)
+    )
     ends_at = factory.LazyAttribute(lambda e: e.starts_at + timedelta(hours=2))

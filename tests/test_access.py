@@ -44,6 +44,12 @@ COORDINATOR_ONLY = {
 COORDINATOR_POST = {**COORDINATOR_ONLY, Role.COORDINATOR: REDIRECT}
 
 
+def _first_date(event):
+    from wegweiser.events.recurrence import BERLIN
+
+    return event.starts_at.astimezone(BERLIN).strftime("%Y%m%dT%H%M")
+
+
 def _viewer(w):
     return {"pk": w.members[Role.VIEWER].pk}
 
@@ -137,6 +143,34 @@ TABLE = {
     "site:imprint": ("get", lambda w: {}, EVERYONE_OK),
     "site:privacy": ("get", lambda w: {}, EVERYONE_OK),
     "site:thanks": ("get", lambda w: {}, EVERYONE_OK),
+    "events:calendar": ("get", lambda w: {}, EVERYONE_OK),
+    "events:feed": ("get", lambda w: {}, EVERYONE_OK),
+    "events:event": ("get", lambda w: {"public_id": w.event.public_id}, EVERYONE_OK),
+    "events:event_ics": ("get", lambda w: {"public_id": w.event.public_id}, EVERYONE_OK),
+    "events_staff:list": ("get", lambda w: {}, MEMBERS_OK),
+    # Partner editors create events of their own organisations.
+    "events_staff:create": (
+        "get",
+        lambda w: {},
+        {**CHANGE_OFFICE_RECORD, Role.PARTNER_EDITOR: OK},
+    ),
+    "events_staff:detail": ("get", lambda w: {"public_id": w.event.public_id}, READ_OFFICE_RECORD),
+    "events_staff:edit": ("get", lambda w: {"public_id": w.event.public_id}, CHANGE_OFFICE_RECORD),
+    "events_staff:duplicate": (
+        "post",
+        lambda w: {"public_id": w.event.public_id},
+        POST_CHANGE_OFFICE_RECORD,
+    ),
+    "events_staff:archive": (
+        "post",
+        lambda w: {"public_id": w.event.public_id},
+        POST_CHANGE_OFFICE_RECORD,
+    ),
+    "events_staff:occurrence": (
+        "get",
+        lambda w: {"public_id": w.event.public_id, "stamp": _first_date(w.event)},
+        CHANGE_OFFICE_RECORD,
+    ),
     "accounts:login": (
         "get",
         lambda w: {},
@@ -292,6 +326,7 @@ FOREIGN = {
     "offer_location": ["offer_location_hours", "offer_location_remove"],
     "location": ["location_detail", "location_edit"],
     "contact": ["contact_edit", "contact_delete"],
+    "event": ["events_staff:detail", "events_staff:edit"],
 }
 
 
@@ -302,7 +337,8 @@ def test_records_of_another_office_answer_404(role, world, client):
         public_id = getattr(world, f"foreign_{record}").public_id
         for name in names:
             method = "post" if name.endswith("remove") or name.endswith("delete") else "get"
-            url = reverse(f"directory:{name}", kwargs={"public_id": public_id})
+            qualified = name if ":" in name else f"directory:{name}"
+            url = reverse(qualified, kwargs={"public_id": public_id})
             assert getattr(client, method)(url).status_code == 404, (role, url)
     for kind, record in [
         ("offers", world.foreign_offer),

@@ -241,3 +241,69 @@ def test_the_calendar_page_lists_the_weeks_dates_by_day(client):
     assert page.status_code == 200 and "Neujahrsfest" in page.content.decode()
     assert client.get("/de/veranstaltungen/", {"when": "decade"}).status_code == 400
     assert soon.series_end > soon.series_start
+
+
+def test_partner_editors_manage_only_their_organisations_events(world, client):
+    from django.urls import reverse
+
+    from tests.helpers import login
+    from wegweiser.accounts.models import Role
+
+    login(client, world.members[Role.PARTNER_EDITOR].user)
+    listing = client.get(reverse("events_staff:list"), {"show": "all"}).content.decode()
+    assert world.partner_event.title in listing and world.event.title not in listing
+    own = reverse("events_staff:edit", kwargs={"public_id": world.partner_event.public_id})
+    assert client.get(own).status_code == 200
+    form = client.get(reverse("events_staff:create")).context["form"]
+    assert list(form.fields["organisation"].queryset) == [world.partner_organisation]
+
+
+def test_staff_create_a_series_with_dates_and_cancel_one(world, client):
+    from django.urls import reverse
+
+    from tests.helpers import login
+    from wegweiser.accounts.models import Role
+
+    login(client, world.members[Role.STAFF].user)
+    data = {
+        "organisation": world.organisation.pk,
+        "title": "Offenes Nähcafé",
+        "status": "scheduled",
+        "start_date": "2027-01-07",
+        "start_time": "16:00",
+        "end_time": "18:00",
+        "repeat": "weekly",
+        "interval": "1",
+        "repeat_count": "6",
+        "exception_dates": "2027-01-21",
+        "extra_dates": "2027-02-20",
+        "place": "address",
+        "address": "Eisenbahnstraße 1",
+        "cost": "free",
+        "registration": "none",
+    }
+    response = client.post(reverse("events_staff:create"), data)
+    assert response.status_code == 302, response.context["form"].errors
+    event = Event.objects.get(title="Offenes Nähcafé")
+    assert [s.date().isoformat() for s in series_starts(event)] == [
+        "2027-01-07",
+        "2027-01-14",
+        "2027-01-28",
+        "2027-02-04",
+        "2027-02-11",
+        "2027-02-20",
+    ]
+    stamp = "20270114T1600"
+    url = reverse("events_staff:occurrence", kwargs={"public_id": event.public_id, "stamp": stamp})
+    assert client.post(url, {"cancelled": "on", "note": "Ferien"}).status_code == 302
+    assert OccurrenceChange.objects.get(event=event).cancelled
+    wrong = reverse(
+        "events_staff:occurrence", kwargs={"public_id": event.public_id, "stamp": "20270115T1600"}
+    )
+    assert client.get(wrong).status_code == 404  # not a date of the series
+    bad = client.post(
+        reverse("events_staff:create"), {**data, "repeat_count": "", "extra_dates": "x"}
+    )
+    assert bad.status_code == 200
+    errors = bad.context["form"].errors
+    assert "repeat_until" in errors and "extra_dates" in errors

@@ -128,7 +128,7 @@ def versioned_save(request, form, save, template: str, context: dict):
     return None
 
 
-PUBLIC_MEDIA_FOLDERS = {"logos"}
+PUBLIC_MEDIA_FOLDERS = {"logos", "events"}
 
 
 @login_not_required

@@ -119,3 +119,18 @@ def occurrence_restore(event: Event, original_start, *, actor, office) -> None:
         changes={"occurrence": [original_start.isoformat(), None]},
     )
     content_changed()
+
+
+@transaction.atomic
+def event_archive(event: Event, *, archived: bool, actor, office) -> Event:
+    from wegweiser.core.records import record_set_fields
+
+    event = record_set_fields(
+        event,
+        {"entry_status": "archived" if archived else "active"},
+        actor=actor,
+        office=office,
+        action="events.event.archived" if archived else "events.event.restored",
+    )
+    content_changed()
+    return event

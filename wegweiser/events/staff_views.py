@@ -1,0 +1,189 @@
+"""The office's and partners' side of the calendar: list, create, edit, duplicate, archive,
+and change or cancel single dates. Partner editors see and change only the events of their
+own organisations (others answer 404), like every directory record."""
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from wegweiser.accounts.models import Role
+from wegweiser.accounts.permissions import EDITING_ROLES, can_change_organisation
+from wegweiser.core.audit import history_for
+from wegweiser.core.views import versioned_save
+from wegweiser.directory import access
+from wegweiser.events import services
+from wegweiser.events.forms import EventForm, OccurrenceChangeForm
+from wegweiser.events.models import Event, OccurrenceChange
+from wegweiser.events.recurrence import BERLIN, occurrences, series_starts
+
+PAGE_SIZE = 50
+
+
+def _events_for(membership):
+    return Event.objects.filter(organisation__in=access.organisations_for(membership))
+
+
+def _event_for_user(request, public_id, *, change=False) -> Event:
+    membership = access.require_membership(request)
+    try:
+        event = _events_for(membership).select_related("organisation").get(public_id=public_id)
+    except (Event.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    if change and not can_change_organisation(membership, event.organisation):
+        raise PermissionDenied
+    return event
+
+
+def _may_create(membership) -> bool:
+    return membership.role in EDITING_ROLES or membership.role == Role.PARTNER_EDITOR
+
+
+def event_list(request):
+    membership = access.require_membership(request)
+    show = request.GET.get("show", "coming")
+    qs = _events_for(membership).select_related("organisation")
+    if show == "coming":
+        qs = qs.filter(series_end__gte=timezone.now(), entry_status="active")
+    elif show == "archived":
+        qs = qs.filter(entry_status="archived")
+    page = Paginator(qs.order_by("series_start", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "events/staff/event_list.html",
+        {"page": page, "show": show, "can_create": _may_create(membership)},
+    )
+
+
+def _form(request, membership, instance=None):
+    return EventForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=instance,
+        organisations=access.organisations_for(membership).live(),
+        office=membership.office,
+    )
+
+
+def event_create(request):
+    membership = access.require_membership(request)
+    if not _may_create(membership):
+        raise PermissionDenied
+    form = _form(request, membership)
+    if request.method == "POST" and form.is_valid():
+        event = services.event_create(
+            office=membership.office,
+            actor=request.user,
+            data=form.model_data(),
+            extra=form.cleaned_data["extra_dates"],
+            exceptions=form.cleaned_data["exception_dates"],
+        )
+        messages.success(request, _("Event created."))
+        return redirect("events_staff:detail", public_id=event.public_id)
+    return render(request, "directory/entry_form.html", {"form": form, "title": _("New event")})
+
+
+def event_detail(request, public_id):
+    membership = access.require_membership(request)
+    event = _event_for_user(request, public_id)
+    now = timezone.now()
+    return render(
+        request,
+        "events/staff/event_detail.html",
+        {
+            "event": event,
+            "coming": occurrences(event, now, event.series_end or now)[:60],
+            "history": history_for(event)[:50],
+            "can_change": can_change_organisation(membership, event.organisation),
+        },
+    )
+
+
+def event_edit(request, public_id):
+    membership = access.require_membership(request)
+    event = _event_for_user(request, public_id, change=True)
+    form = _form(request, membership, instance=event)
+    context = {"title": event.title, "entry": event}
+    if request.method == "POST" and form.is_valid():
+
+        def save(form):
+            services.event_update(
+                event,
+                data=form.model_data(),
+                expected_version=form.loaded_version(),
+                actor=request.user,
+                office=membership.office,
+                extra=form.cleaned_data["extra_dates"],
+                exceptions=form.cleaned_data["exception_dates"],
+                minor=form.cleaned_data.get("minor_change", False),
+            )
+
+        response = versioned_save(request, form, save, "directory/entry_form.html", context)
+        if response is None:
+            return redirect("events_staff:detail", public_id=public_id)
+        return response
+    return render(request, "directory/entry_form.html", {**context, "form": form})
+
+
+@require_POST
+def event_duplicate(request, public_id):
+    membership = access.require_membership(request)
+    event = _event_for_user(request, public_id, change=True)
+    copy = services.event_duplicate(event, actor=request.user, office=membership.office)
+    messages.success(request, _("Copy made. Change its date and details."))
+    return redirect("events_staff:edit", public_id=copy.public_id)
+
+
+@require_POST
+def event_archive(request, public_id):
+    membership = access.require_membership(request)
+    event = _event_for_user(request, public_id, change=True)
+    archived = request.POST.get("archived", "1") == "1"
+    services.event_archive(event, archived=archived, actor=request.user, office=membership.office)
+    messages.success(request, _("Archived.") if archived else _("Restored."))
+    return redirect("events_staff:detail", public_id=public_id)
+
+
+def _original_start(event: Event, stamp: str) -> datetime:
+    """An occurrence named in a URL by its start (YYYYMMDDTHHMM, Berlin time)."""
+    try:
+        start = datetime.strptime(stamp, "%Y%m%dT%H%M").replace(tzinfo=BERLIN)
+    except ValueError as exc:
+        raise Http404 from exc
+    if start not in series_starts(event, start, start):
+        raise Http404
+    return start
+
+
+def occurrence_edit(request, public_id, stamp):
+    membership = access.require_membership(request)
+    event = _event_for_user(request, public_id, change=True)
+    original = _original_start(event, stamp)
+    existing = OccurrenceChange.objects.filter(event=event, original_start=original).first()
+    form = OccurrenceChangeForm(
+        request.POST or None,
+        instance=existing or OccurrenceChange(event=event, original_start=original),
+        event=event,
+        original_start=original,
+    )
+    if request.method == "POST" and request.POST.get("restore"):
+        services.occurrence_restore(event, original, actor=request.user, office=membership.office)
+        messages.success(request, _("The date is back as in the series."))
+        return redirect("events_staff:detail", public_id=public_id)
+    if request.method == "POST" and form.is_valid():
+        services.occurrence_change(
+            event, form.save(commit=False), actor=request.user, office=membership.office
+        )
+        messages.success(request, _("Saved."))
+        return redirect("events_staff:detail", public_id=public_id)
+    return render(
+        request,
+        "events/staff/occurrence_form.html",
+        {"event": event, "original": original, "form": form, "existing": existing},
+    )
