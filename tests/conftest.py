@@ -99,7 +99,13 @@ def world(db, site_content):
     foreign_offer = OfferFactory(organisation=foreign_org)
     foreign_location = LocationFactory(office=other)
     foreign_ol = OfferLocationFactory(offer=foreign_offer, location=foreign_location)
-    event = EventFactory(organisation=organisation, repeat="weekly", repeat_count=5)
+    event = EventFactory(
+        organisation=organisation,
+        repeat="weekly",
+        repeat_count=5,
+        registration="internal",
+        capacity=10,
+    )
     partner_event = EventFactory(organisation=partner_org)
     foreign_event = EventFactory(organisation=foreign_org)
     return World(

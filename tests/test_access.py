@@ -147,6 +147,26 @@ TABLE = {
     "events:feed": ("get", lambda w: {}, EVERYONE_OK),
     "events:event": ("get", lambda w: {"public_id": w.event.public_id}, EVERYONE_OK),
     "events:event_ics": ("get", lambda w: {"public_id": w.event.public_id}, EVERYONE_OK),
+    "events:register": (
+        "get",
+        lambda w: {"public_id": w.event.public_id, "stamp": _first_date(w.event)},
+        EVERYONE_OK,
+    ),
+    "events:registration_cancel": (
+        "get",
+        lambda w: {"token": "not-a-token"},
+        dict.fromkeys(ACTORS, NOT_FOUND),
+    ),
+    "events_staff:registrations": (
+        "get",
+        lambda w: {"public_id": w.event.public_id},
+        CHANGE_OFFICE_RECORD,
+    ),
+    "events_staff:registrations_export": (
+        "get",
+        lambda w: {"public_id": w.event.public_id},
+        CHANGE_OFFICE_RECORD,
+    ),
     "events_staff:list": ("get", lambda w: {}, MEMBERS_OK),
     # Partner editors create events of their own organisations.
     "events_staff:create": (

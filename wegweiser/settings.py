@@ -252,3 +252,5 @@ MACHINE_TRANSLATION_MONTHLY_CHARACTERS = env_int("MACHINE_TRANSLATION_MONTHLY_CH
 
 # How long an entry may go unverified before it counts as stale (days).
 DEFAULT_REVIEW_INTERVAL_DAYS = env_int("DEFAULT_REVIEW_INTERVAL_DAYS", 182)
+# Registrations for events are deleted this many days after the date they were for.
+EVENT_REGISTRATION_RETENTION_DAYS = env_int("EVENT_REGISTRATION_RETENTION_DAYS", 30)

@@ -1,9 +1,11 @@
 """Forms of the calendar: the public filters, and the staff form of an event with its dates."""
 
+import re
 from datetime import date, datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from wegweiser.core.models import Language
@@ -11,6 +13,7 @@ from wegweiser.directory.forms import LanguageChoices, VersionedForm
 from wegweiser.directory.models import Area, Category, Location, TargetGroup
 from wegweiser.events.models import MAX_EXTRA_DATES, Event, Occasion, OccurrenceChange
 from wegweiser.events.recurrence import BERLIN, validate_series
+from wegweiser.site.forms import clean_text
 
 WHEN = [("today", _("today")), ("week", _("this week")), ("month", _("this month"))]
 
@@ -255,3 +258,55 @@ class OccurrenceChangeForm(forms.ModelForm):
         self.instance.starts_at = new_start
         self.instance.ends_at = new_start + (self.event.ends_at - self.event.starts_at)
         return data
+
+
+_PHONE = re.compile(r"^\+?[0-9 ()/-]{6,30}$")
+
+
+class RegistrationForm(forms.Form):
+    """As little as needed: a name (a pseudonym is fine), how to reach you, how many."""
+
+    name = forms.CharField(label=_("Name (a first name or a pseudonym is enough)"), max_length=100)
+    contact = forms.CharField(
+        label=_("Email address or phone number"),
+        max_length=200,
+        help_text=_("We send the confirmation to an email address; a phone number is called."),
+    )
+    people = forms.IntegerField(label=_("Number of people"), min_value=1, max_value=10, initial=1)
+    needs = forms.CharField(
+        label=_("Interpreting or accessibility needs (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that the organiser keeps these details to run the event. They are "
+            "deleted %(days)s days after the date."
+        )
+    )
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def __init__(self, *args, retention_days: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = self.fields["consent"].label % {"days": retention_days}
+
+    def clean_name(self):
+        return clean_text(self.cleaned_data["name"], 100)
+
+    def clean_contact(self):
+        value = clean_text(self.cleaned_data["contact"], 200)
+        if "@" in value:
+            try:
+                validate_email(value)
+            except ValidationError as exc:
+                raise ValidationError(_("Enter a valid email address.")) from exc
+        elif not _PHONE.match(value):
+            raise ValidationError(_("Enter an email address or a phone number."))
+        return value
+
+    def clean_needs(self):
+        return clean_text(self.cleaned_data.get("needs") or "", 500)
+
+    def is_spam(self) -> bool:
+        return bool(self.cleaned_data.get("website"))

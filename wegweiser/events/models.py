@@ -4,9 +4,12 @@ occurrences, the yearly intercultural occasions, and translations of event texts
 Times are kept as aware datetimes (stored in UTC); a series repeats at the same wall-clock time
 in Europe/Berlin, across the daylight-saving changes (recurrence.py)."""
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wegweiser.core.models import Language, PublicModel
@@ -318,3 +321,34 @@ class EventFeed(models.Model):
 
     def __str__(self) -> str:
         return self.url or f"{self.organisation} (file)"
+
+
+class Registration(models.Model):
+    """Someone's registration for one date of an event. Personal data is kept encrypted and
+    deleted a set number of days after the date (settings.EVENT_REGISTRATION_RETENTION_DAYS)."""
+
+    class State(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed")
+        WAITING = "waiting", _("on the waiting list")
+        CANCELLED = "cancelled", _("cancelled")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    occurrence_start = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices)
+    people = models.PositiveSmallIntegerField(default=1)
+    # Encrypted (core/crypto.py): name or pseudonym, email or phone, needs.
+    name_encrypted = models.TextField()
+    contact_encrypted = models.TextField()
+    needs_encrypted = models.TextField(blank=True)
+    language = models.CharField(max_length=12)  # the registrant's language, for mails
+    consent_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["event", "occurrence_start", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.occurrence_start:%Y-%m-%d} ({self.state})"

@@ -12,4 +12,10 @@ urlpatterns = [
     path("<uuid:public_id>/duplicate/", views.event_duplicate, name="duplicate"),
     path("<uuid:public_id>/archive/", views.event_archive, name="archive"),
     path("<uuid:public_id>/dates/<str:stamp>/", views.occurrence_edit, name="occurrence"),
+    path("<uuid:public_id>/registrations/", views.registration_list, name="registrations"),
+    path(
+        "<uuid:public_id>/registrations.csv",
+        views.registration_export,
+        name="registrations_export",
+    ),
 ]

@@ -2,12 +2,13 @@
 and change or cancel single dates. Partner editors see and change only the events of their
 own organisations (others answer 404), like every directory record."""
 
+import csv
 from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from wegweiser.accounts.models import Role
 from wegweiser.accounts.permissions import EDITING_ROLES, can_change_organisation
-from wegweiser.core.audit import history_for
+from wegweiser.core.audit import audit_log, history_for
+from wegweiser.core.crypto import decrypt
 from wegweiser.core.views import versioned_save
 from wegweiser.directory import access
 from wegweiser.events import services
@@ -187,3 +189,71 @@ def occurrence_edit(request, public_id, stamp):
         "events/staff/occurrence_form.html",
         {"event": event, "original": original, "form": form, "existing": existing},
     )
+
+
+def _registration_rows(event: Event):
+    rows = []
+    for registration in event.registrations.order_by("occurrence_start", "created_at", "id"):
+        rows.append(
+            {
+                "date": registration.occurrence_start,
+                "state": registration.get_state_display(),
+                "people": registration.people,
+                "name": decrypt(registration.name_encrypted),
+                "contact": decrypt(registration.contact_encrypted),
+                "needs": decrypt(registration.needs_encrypted)
+                if registration.needs_encrypted
+                else "",
+                "registered": registration.created_at,
+            }
+        )
+    return rows
+
+
+def registration_list(request, public_id):
+    """Who registered, per date. Registrants' data is personal: every read is logged."""
+    membership = access.require_membership(request)
+    event = _event_for_user(request, public_id, change=True)
+    rows = _registration_rows(event)
+    audit_log(
+        action="events.registrations.viewed",
+        actor=request.user,
+        office=membership.office,
+        obj=event,
+    )
+    return render(request, "events/staff/registrations.html", {"event": event, "rows": rows})
+
+
+def registration_export(request, public_id):
+    membership = access.require_membership(request)
+    event = _event_for_user(request, public_id, change=True)
+    rows = _registration_rows(event)
+    audit_log(
+        action="events.registrations.exported",
+        actor=request.user,
+        office=membership.office,
+        obj=event,
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="registrations-{event.public_id}.csv"'
+    response.write("\ufeff")  # spreadsheet programs then read UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("date"), _("state"), _("people"), _("name"), _("contact"), _("needs"), _("registered")]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                timezone.localtime(row["date"]).strftime("%Y-%m-%d %H:%M"),
+                row["state"],
+                row["people"],
+                *(_spreadsheet_safe(row[k]) for k in ("name", "contact", "needs")),
+                timezone.localtime(row["registered"]).strftime("%Y-%m-%d %H:%M"),
+            ]
+        )
+    return response
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """No formula injection: a cell starting with = + - @ is written as text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -9,4 +9,6 @@ urlpatterns = [
     path("veranstaltungen/kalender.ics", views.feed, name="feed"),
     path("veranstaltung/<uuid:public_id>/", views.event_detail, name="event"),
     path("veranstaltung/<uuid:public_id>/kalender.ics", views.event_ics, name="event_ics"),
+    path("veranstaltung/<uuid:public_id>/anmelden/<str:stamp>/", views.register, name="register"),
+    path("anmeldung/<str:token>/", views.registration_cancel, name="registration_cancel"),
 ]

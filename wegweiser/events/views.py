@@ -2,23 +2,24 @@
 downloads and feeds. Works without JavaScript; texts in the visitor's language or marked as
 German."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import EmptyPage, InvalidPage, Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from wegweiser.directory.models import Organisation
-from wegweiser.events import ical, queries
-from wegweiser.events.forms import EventFilterForm
+from wegweiser.events import ical, queries, registrations
+from wegweiser.events.forms import EventFilterForm, RegistrationForm
 from wegweiser.events.models import Event
-from wegweiser.events.recurrence import occurrences
+from wegweiser.events.recurrence import BERLIN, occurrences
 from wegweiser.site.cache import public_page
 from wegweiser.site.filters import filter_fields
 
@@ -138,3 +139,75 @@ def feed(request):
     ).select_related("organisation")
     body = ical.feed(qs, language, _("Wegweiser Leipziger Osten – events"), _url_for(request))
     return _ics_response(body, "events.ics")
+
+
+def _occurrence(event: Event, stamp: str):
+    """A coming, not cancelled date of the event, named by its start (YYYYMMDDTHHMM)."""
+    try:
+        start = datetime.strptime(stamp, "%Y%m%dT%H%M").replace(tzinfo=BERLIN)
+    except ValueError as exc:
+        raise Http404 from exc
+    for occurrence in occurrences(event, start, start + timedelta(minutes=1)):
+        if occurrence.original_start == start and not occurrence.cancelled:
+            if occurrence.end < timezone.now():
+                raise Http404
+            return occurrence
+    raise Http404
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def register(request, public_id, stamp):
+    language = get_language()
+    event = _event(public_id, language)
+    if event.registration != Event.Registration.INTERNAL or event.status != Event.Status.SCHEDULED:
+        raise Http404
+    occurrence = _occurrence(event, stamp)
+    form = RegistrationForm(
+        request.POST or None, retention_days=settings.EVENT_REGISTRATION_RETENTION_DAYS
+    )
+    if request.method == "POST" and form.is_valid():
+        if form.is_spam():
+            return redirect("site:thanks")
+        data = form.cleaned_data
+        registration = registrations.register(
+            event,
+            occurrence.original_start,
+            registrations.Registrant(
+                name=data["name"],
+                contact=data["contact"],
+                people=data["people"],
+                needs=data["needs"],
+                language=language,
+            ),
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+        return render(
+            request,
+            "events/registered.html",
+            {"event": event, "occurrence": occurrence, "registration": registration},
+        )
+    return render(
+        request,
+        "events/register.html",
+        {
+            "event": event,
+            "occurrence": occurrence,
+            "form": form,
+            "places_left": registrations.places_left(event, occurrence.original_start),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def registration_cancel(request, token):
+    registration = registrations.registration_for_token(token)
+    if registration is None:
+        return render(request, "events/registration_gone.html", status=404)
+    if request.method == "POST":
+        if registration.state != registration.State.CANCELLED:
+            registrations.cancel(registration, base_url=request.build_absolute_uri("/").rstrip("/"))
+        return render(request, "events/registration_cancelled.html", {"registration": registration})
+    return render(request, "events/registration_cancel.html", {"registration": registration})
