@@ -35,7 +35,13 @@ def test_demo_district_is_big_enough_and_loading_twice_changes_nothing():
     first = _fingerprint()
     created_again = load_demo()
     assert _fingerprint() == first
-    assert created_again == {"organisations": 0, "offers": 0, "locations": 0, "users": 0}
+    assert created_again == {
+        "organisations": 0,
+        "offers": 0,
+        "locations": 0,
+        "users": 0,
+        "events": 0,
+    }
 
     assert Organisation.objects.count() >= 60
     assert Offer.objects.count() >= 150
@@ -106,3 +112,27 @@ def test_demo_shows_every_translation_state():
 
     sections = {s.kind: s.total for s in queue(arabic, "ar")}
     assert sections["offers"] > 100 and sections["categories"] == 0  # categories come translated
+
+
+@pytest.mark.django_db
+def test_the_demo_calendar_is_alive_right_after_loading(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wegweiser.events import queries
+    from wegweiser.events.models import Event, OccurrenceChange
+
+    created = load_demo()
+    assert created["events"] >= 40
+    events = Event.objects.all()
+    assert events.exclude(repeat="none").count() >= 15
+    assert events.filter(repeat="dates").exists()
+    assert events.exclude(occasion=None).count() >= 5
+    assert events.filter(registration="internal").exists()
+    assert OccurrenceChange.objects.filter(cancelled=True).count() == 1
+    now = timezone.now()
+    coming = queries.occurrences_between(queries.public_events(), now, now + timedelta(days=90))
+    assert len(coming) >= 100
+    page = client.get("/ar/veranstaltungen/", {"when": "month"})
+    assert page.status_code == 200 and page.content.decode().count("event-card") >= 20

@@ -24,8 +24,10 @@ def _reference() -> dict:
 @transaction.atomic
 def site_content_load() -> None:
     from wegweiser.directory.models import Category, CategoryTranslation, TargetGroup
+    from wegweiser.events.demo_loader import load_occasions
     from wegweiser.site.models import GlossaryTerm, GlossaryTermTranslation, Page, PageTranslation
 
+    load_occasions()
     reference = _reference()
     for code, names in reference.get("categories", {}).items():
         category = Category.objects.filter(code=code).first()

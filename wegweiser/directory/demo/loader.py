@@ -30,6 +30,7 @@ from wegweiser.directory.models import (
     TargetGroup,
 )
 from wegweiser.directory.reference import reference_data_load, stable_uuid
+from wegweiser.events.demo_loader import load_demo_events
 from wegweiser.search.index import rebuild_index
 from wegweiser.site.content import site_content_load
 
@@ -269,7 +270,9 @@ def load_demo() -> dict[str, int]:
     data = [json.loads(path.read_text(encoding="utf-8")) for path in demo_files()]
     with transaction.atomic():
         site_content_load()
-        created = DemoLoader(data).run()
+        loader = DemoLoader(data)
+        created = loader.run()
+        created["events"] = load_demo_events(loader.office)
         if any(created.values()):
             rebuild_index()
             content_changed()
