@@ -168,6 +168,12 @@ TABLE = {
         CHANGE_OFFICE_RECORD,
     ),
     "events_staff:list": ("get", lambda w: {}, MEMBERS_OK),
+    "events_staff:feeds": ("get", lambda w: {}, {**CHANGE_OFFICE_RECORD, Role.PARTNER_EDITOR: OK}),
+    "events_staff:feed_refresh": (
+        "post",
+        lambda w: {"pk": 999999},
+        {**dict.fromkeys(ACTORS, NOT_FOUND), "anonymous": LOGIN},
+    ),
     # Partner editors create events of their own organisations.
     "events_staff:create": (
         "get",

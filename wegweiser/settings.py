@@ -254,3 +254,5 @@ MACHINE_TRANSLATION_MONTHLY_CHARACTERS = env_int("MACHINE_TRANSLATION_MONTHLY_CH
 DEFAULT_REVIEW_INTERVAL_DAYS = env_int("DEFAULT_REVIEW_INTERVAL_DAYS", 182)
 # Registrations for events are deleted this many days after the date they were for.
 EVENT_REGISTRATION_RETENTION_DAYS = env_int("EVENT_REGISTRATION_RETENTION_DAYS", 30)
+# Partner calendar feeds are fetched from public addresses only; tests allow loopback.
+EVENT_FEED_ALLOW_PRIVATE = env_bool("EVENT_FEED_ALLOW_PRIVATE", False)

@@ -310,3 +310,25 @@ class RegistrationForm(forms.Form):
 
     def is_spam(self) -> bool:
         return bool(self.cleaned_data.get("website"))
+
+
+class ImportForm(forms.Form):
+    """A partner's calendar: a file to import once, or a feed address to fetch (regularly)."""
+
+    organisation = forms.ModelChoiceField(label=_("Organiser"), queryset=None)
+    category = forms.ModelChoiceField(
+        label=_("Topic of the imported events"), queryset=Category.objects.all(), required=False
+    )
+    file = forms.FileField(label=_("iCalendar file (.ics)"), required=False)
+    url = forms.URLField(label=_("or the address of a calendar feed"), required=False)
+    subscribed = forms.BooleanField(label=_("fetch the feed every day"), required=False)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("file")) == bool(data.get("url")):
+            raise ValidationError(_("Give either a file or a feed address."))
+        return data

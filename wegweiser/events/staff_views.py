@@ -8,6 +8,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,9 +21,9 @@ from wegweiser.core.audit import audit_log, history_for
 from wegweiser.core.crypto import decrypt
 from wegweiser.core.views import versioned_save
 from wegweiser.directory import access
-from wegweiser.events import services
-from wegweiser.events.forms import EventForm, OccurrenceChangeForm
-from wegweiser.events.models import Event, OccurrenceChange
+from wegweiser.events import importer, services
+from wegweiser.events.forms import EventForm, ImportForm, OccurrenceChangeForm
+from wegweiser.events.models import Event, EventFeed, OccurrenceChange
 from wegweiser.events.recurrence import BERLIN, occurrences, series_starts
 
 PAGE_SIZE = 50
@@ -257,3 +258,64 @@ def registration_export(request, public_id):
 def _spreadsheet_safe(value: str) -> str:
     """No formula injection: a cell starting with = + - @ is written as text."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def feed_list(request):
+    """Import a calendar file or subscribe to a feed; the feeds and their last reports."""
+    membership = access.require_membership(request)
+    if not _may_create(membership):
+        raise PermissionDenied
+    organisations = access.organisations_for(membership).live()
+    form = ImportForm(request.POST or None, request.FILES or None, organisations=organisations)
+    report = refused = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        feed = EventFeed(
+            office=membership.office,
+            organisation=data["organisation"],
+            category=data["category"],
+            url=data["url"] or "",
+            subscribed=bool(data["url"]) and data["subscribed"],
+        )
+        try:
+            with transaction.atomic():
+                feed.save()
+                body = (
+                    data["file"].read(importer.MAX_BYTES + 1)
+                    if data["file"]
+                    else importer.fetch(feed.url)
+                )
+                report = importer.import_calendar(body, feed, actor=request.user)
+        except importer.ImportRefused as error:
+            refused = error.problems
+    feeds = EventFeed.objects.filter(organisation__in=organisations).select_related("organisation")
+    return render(
+        request,
+        "events/staff/feeds.html",
+        {"form": form, "feeds": feeds, "report": report, "refused": refused},
+        status=400 if refused else 200,
+    )
+
+
+@require_POST
+def feed_refresh(request, pk):
+    membership = access.require_membership(request)
+    organisations = access.organisations_for(membership)
+    feed = EventFeed.objects.filter(organisation__in=organisations, pk=pk).exclude(url="").first()
+    if feed is None:
+        raise Http404
+    if not can_change_organisation(membership, feed.organisation):
+        raise PermissionDenied
+    try:
+        report = importer.refresh_feed(feed)
+        messages.success(
+            request,
+            _("Feed fetched: %(created)s new, %(updated)s changed, %(cancelled)s cancelled.")
+            % {k: len(v) for k, v in report.as_dict().items()},
+        )
+    except importer.ImportRefused as error:
+        messages.error(
+            request,
+            _("The feed was not imported: %(why)s") % {"why": "; ".join(error.problems[:5])},
+        )
+    return redirect("events_staff:feeds")
