@@ -26,6 +26,12 @@ def main(offers: int, seed: int) -> None:
     if not Office.objects.filter(slug="synthetic").exists():
         generate(random.Random(seed), offers=offers, office_slug="synthetic")  # noqa: S311  # nosec B311
     office = Office.objects.get(slug="synthetic")
+    from wegweiser.events.models import Event
+    from wegweiser.events.synthetic import generate_events
+
+    if not Event.objects.filter(office=office).exists():
+        # A quarter as many events as offers: 5 000 at 20 000 offers.
+        generate_events(random.Random(seed), office, max(1, offers // 4))  # noqa: S311  # nosec B311
     user, _ = User.objects.get_or_create(username="bench-viewer")
     Membership.objects.get_or_create(user=user, office=office, defaults={"role": Role.VIEWER})
     session = SessionStore()
@@ -45,6 +51,7 @@ def main(offers: int, seed: int) -> None:
                 "session": session.session_key,
                 "offer_ids": [str(i) for i in rng.sample(ids, min(50, len(ids)))],
                 "offers": Offer.objects.filter(organisation__office=office).count(),
+                "events": Event.objects.filter(office=office).count(),
             }
         )
     )

@@ -91,7 +91,35 @@ def guide(world: dict) -> list[tuple[str, list[str], bool]]:
     ]
 
 
+def events(world: dict) -> list[tuple[str, list[str], bool]]:
+    """The calendar: "this month" with and without filters, and the full iCalendar feed,
+    each request with its own URL so the page cache does not answer."""
+    month = [
+        f"/{language}/veranstaltungen/?when=month{extra}"
+        for language in ("de", "ar", "tr", "uk")
+        for extra in ("", "&free=on", "&accessible=on", "&page=3")
+    ]
+    return [
+        (
+            "calendar, this month, uncached",
+            [f"{month[n % len(month)]}&b={n}" for n in range(UNIQUE_URLS)],
+            False,
+        ),
+        (
+            "calendar feed, this month, uncached",
+            [f"/de/veranstaltungen/kalender.ics?when=month&b={n}" for n in range(UNIQUE_URLS)],
+            False,
+        ),
+        (
+            "calendar feed (all events), uncached",
+            [f"/de/veranstaltungen/kalender.ics?b={n}" for n in range(UNIQUE_URLS)],
+            False,
+        ),
+    ]
+
+
 SCENARIOS: dict[str, Scenario] = {
+    "events": events,
     "guide": guide,
     "public": public_pages,
     "staff": staff_directory,

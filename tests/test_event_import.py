@@ -128,7 +128,9 @@ def test_reimport_is_idempotent_then_updates_and_cancels(feed):
     ],
 )
 def test_bad_files_import_nothing_and_say_why(feed, body, says):
-    with pytest.raises(importer.ImportRefused) as refused:
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(importer.ImportRefused) as refused:
         importer.import_calendar(body, feed)
     assert says in " ".join(refused.value.problems)
     assert Event.objects.filter(source=feed).count() == 0

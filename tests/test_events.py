@@ -307,3 +307,24 @@ def test_staff_create_a_series_with_dates_and_cancel_one(world, client):
     assert bad.status_code == 200
     errors = bad.context["form"].errors
     assert "repeat_until" in errors and "extra_dates" in errors
+
+
+def test_texts_survive_escaping_and_folding_in_both_parsers(client):
+    from wegweiser.events.models import EventTranslation
+
+    title = "Kaffee, Kuchen; Gespräch \\ Backslash"
+    long_arabic = "مقهى اللغة للجيران والجارات في شرق لايبزيغ " * 6
+    event = EventFactory(title=title, summary="Zeile eins\nZeile zwei", all_day=True)
+    EventTranslation.objects.create(
+        event=event, language="ar", source_revision=1, title=long_arabic.strip()
+    )
+    body = _feed(client, f"/de/veranstaltung/{event.public_id}/kalender.ics")
+    assert all(len(line) <= 75 for line in body.split(b"\r\n"))
+    assert str(icalendar.Calendar.from_ical(body).walk("VEVENT")[0]["SUMMARY"]) == title
+    assert vobject.readOne(body.decode()).vevent.summary.value == title
+    arabic = _feed(client, f"/ar/veranstaltung/{event.public_id}/kalender.ics")
+    assert all(len(line) <= 75 for line in arabic.split(b"\r\n"))
+    parsed = vobject.readOne(arabic.decode()).vevent
+    assert parsed.summary.value == long_arabic.strip()
+    assert "Zeile eins\nZeile zwei" in parsed.description.value
+    assert parsed.dtstart.value == event.starts_at.astimezone(BERLIN).date()  # a whole day

@@ -100,9 +100,15 @@ def series_starts(event, since: datetime | None = None, until: datetime | None =
 def occurrences(event, since: datetime, until: datetime) -> list[Occurrence]:
     """The occurrences that overlap [since, until), with their single changes applied."""
     duration = event.ends_at - event.starts_at
+    changes = _changes(event)
+    if event.repeat == "none" and not changes and not _dates(event, "extra"):
+        # Most events happen once: no rule to expand.
+        start = event.starts_at.replace(microsecond=0)
+        if start + duration > since and start < until:
+            return [Occurrence(event, start, start, start + duration)]
+        return []
     # An occurrence that started before `since` may still be running.
     starts = series_starts(event, since - duration - timedelta(days=1), until)
-    changes = _changes(event)
     result = []
     for start in starts:
         change = changes.get(start)

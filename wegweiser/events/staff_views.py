@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from wegweiser.accounts.models import Role
@@ -240,7 +241,15 @@ def registration_export(request, public_id):
     response.write("\ufeff")  # spreadsheet programs then read UTF-8
     writer = csv.writer(response)
     writer.writerow(
-        [_("date"), _("state"), _("people"), _("name"), _("contact"), _("needs"), _("registered")]
+        [
+            _("date"),
+            pgettext("registration", "state"),
+            _("people"),
+            _("name"),
+            _("contact"),
+            _("needs"),
+            _("registered"),
+        ]
     )
     for row in rows:
         writer.writerow(

@@ -2,6 +2,7 @@
 downloads and feeds. Works without JavaScript; texts in the visitor's language or marked as
 German."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -46,8 +47,9 @@ def calendar(request):
     data = form.cleaned_data if request.GET and valid else {}
     when = data.get("when") or "week"
     since, until = queries.window(when, timezone.now())
-    qs = queries.with_details(queries.apply_filters(queries.public_events(), data), language)
-    items = queries.occurrences_between(qs, since, until)
+    items = queries.occurrences_between(
+        queries.apply_filters(queries.public_events(), data), since, until
+    )
     try:
         page = Paginator(items, PAGE_SIZE).page(request.GET.get("page") or 1)
     except (EmptyPage, InvalidPage) as exc:
@@ -63,7 +65,7 @@ def calendar(request):
                 ("week", _("this week")),
                 ("month", _("this month")),
             ],
-            "days": _by_day(page.object_list),
+            "days": _by_day(queries.with_details_for(page.object_list, language)),
             "page": page,
             "filter_fields": filter_fields(form, language),
             "feed_query": request.GET.urlencode(),
@@ -98,18 +100,25 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
     return response
 
 
+_ANY_ID = uuid.UUID(int=0)
+
+
 def _url_for(request):
-    return lambda event: request.build_absolute_uri(
-        reverse("events:event", kwargs={"public_id": event.public_id})
-    )
+    """Absolute event URLs, reversed once per feed rather than once per event."""
+    pattern = request.build_absolute_uri(reverse("events:event", kwargs={"public_id": _ANY_ID}))
+    return lambda event: pattern.replace(str(_ANY_ID), str(event.public_id))
 
 
 @login_not_required
 @require_GET
 @public_page
 def event_ics(request, public_id):
-    event = _event(public_id, get_language())
-    body = ical.feed([event], get_language(), str(event), _url_for(request))
+    language = get_language()
+    qs = queries.public_events().filter(public_id=public_id)
+    entries = queries.feed_entries(qs, language)
+    if not entries:
+        raise Http404
+    body = ical.feed(entries, language, entries[0].event.title, _url_for(request))
     return _ics_response(body, "event.ics")
 
 
@@ -134,10 +143,18 @@ def feed(request):
             qs = qs.filter(organisation=Organisation.objects.get(public_id=organisation))
         except (Organisation.DoesNotExist, ValueError) as exc:
             raise Http404 from exc
-    qs = queries.with_details(
-        qs.filter(series_end__gte=timezone.now() - timedelta(days=FEED_PAST_DAYS)), language
-    ).select_related("organisation")
-    body = ical.feed(qs, language, _("Wegweiser Leipziger Osten – events"), _url_for(request))
+    if data.get("when"):
+        # A feed of today, this week or this month: only the series that touch it.
+        since, until = queries.window(data["when"], timezone.now())
+        qs = qs.filter(series_start__lt=until, series_end__gt=since)
+    else:
+        qs = qs.filter(series_end__gte=timezone.now() - timedelta(days=FEED_PAST_DAYS))
+    body = ical.feed(
+        queries.feed_entries(qs, language),
+        language,
+        _("Wegweiser Leipziger Osten – events"),
+        _url_for(request),
+    )
     return _ics_response(body, "events.ics")
 
 

@@ -97,9 +97,10 @@ def _upcoming_events(language, count=5):
     from wegweiser.events import queries as event_queries
 
     now = timezone.now()
-    qs = event_queries.with_details(event_queries.public_events(), language)
-    items = event_queries.occurrences_between(qs, now, now + timedelta(days=14))
-    return [o for o in items if not o.cancelled][:count]
+    items = event_queries.occurrences_between(
+        event_queries.public_events(), now, now + timedelta(days=14)
+    )
+    return event_queries.with_details_for([o for o in items if not o.cancelled][:count], language)
 
 
 @login_not_required
