@@ -28,7 +28,23 @@ def demo_paths():
         translations__language="ar", offer_locations__opening_hours__isnull=False
     ).first()
     organisation = Organisation.objects.filter(offers=offer).first()
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wegweiser.events.models import Event
+    from wegweiser.events.recurrence import BERLIN, occurrences
+
+    event = Event.objects.filter(registration="internal", status="scheduled").first()
+    now = timezone.now()
+    coming = occurrences(event, now, now + timedelta(days=90))[0]
+    stamp = coming.original_start.astimezone(BERLIN).strftime("%Y%m%dT%H%M")
     return [
+        "/veranstaltungen/",
+        "/veranstaltungen/?when=month&free=on&category=abc",
+        f"/veranstaltung/{event.public_id}/",
+        f"/veranstaltung/{event.public_id}/anmelden/{stamp}/",
+        "/anmeldung/ungueltig/",
         "/",
         "/leichte-sprache/",
         "/suche/?q=beratung",
