@@ -103,6 +103,11 @@ def test_reimport_is_idempotent_then_updates_and_cancels(feed):
     ("body", "says"),
     [
         (b"this is not a calendar", "not a readable"),
+        (CALENDAR.replace("TZID=America/New_York", "TZID=Mars/Olympus_Mons").encode(), "time zone"),
+        (
+            CALENDAR.replace("SUMMARY:Frühlingsfest", "this line is broken").encode(),
+            "cannot be read",
+        ),
         (CALENDAR.replace("UID:lesung@partner.example\r\n", "").encode(), "no UID"),
         (
             CALENDAR.replace(

@@ -186,3 +186,24 @@ def test_translation_memory_and_glossary_hints(world, translator):
     texts = [str(m) for m in response.context["messages"]]
     assert any("Jobcenter" in t for t in texts)  # the glossary word was dropped: a warning
     assert OfferTranslation.objects.filter(offer=world.offer, language="ar").exists()
+
+
+def test_coming_events_are_translated_in_the_workbench_and_shown(world, translator, client):
+    from wegweiser.events.models import EventTranslation
+
+    page = translator.get(reverse("translations:queue", kwargs={"language": "ar"}))
+    events = next(s for s in page.context["sections"] if s.kind == "events")
+    assert world.event in events.items and world.foreign_event not in events.items
+    url = reverse(
+        "translations:edit",
+        kwargs={"kind": "events", "public_id": world.event.public_id, "language": "ar"},
+    )
+    response = translator.post(
+        url, {"source_revision": world.event.revision, "title": "مقهى اللغة"}
+    )
+    assert response.status_code == 302
+    assert EventTranslation.objects.get(event=world.event, language="ar").title == "مقهى اللغة"
+    client.logout()
+    assert (
+        "مقهى اللغة" in client.get(f"/ar/veranstaltung/{world.event.public_id}/").content.decode()
+    )

@@ -197,6 +197,20 @@ def parse(data: bytes) -> list[_Parsed]:
         if uid in masters:
             problems.append(_("%(label)s: the UID occurs twice") % {"label": label})
             continue
+        if getattr(component, "errors", None):
+            problems.append(
+                _("%(label)s: a line that cannot be read (%(line)s)")
+                % {"label": label, "line": str(component.errors[0][1])[:80]}
+            )
+            continue
+        zone = component.get("DTSTART") and component["DTSTART"].params.get("TZID")
+        if zone and not isinstance(getattr(component.get("DTSTART"), "dt", None), date):
+            zone = None
+        if zone and getattr(component["DTSTART"].dt, "tzinfo", None) is None:
+            problems.append(
+                _("%(label)s: unknown time zone “%(zone)s”") % {"label": label, "zone": zone[:40]}
+            )
+            continue
         try:
             start, all_day = _moment(component.decoded("DTSTART", None), label, problems)
             end_value = component.decoded("DTEND", None)

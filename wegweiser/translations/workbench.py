@@ -16,6 +16,7 @@ from wegweiser.core.models import SourceSnapshot
 from wegweiser.directory import access
 from wegweiser.directory.changes import directory_changed
 from wegweiser.directory.models import Category, Contact, Location, Offer, Organisation
+from wegweiser.events.models import Event
 from wegweiser.site.models import GlossaryTerm, Page
 from wegweiser.translations.state import (
     IN_REVIEW,
@@ -34,6 +35,7 @@ KINDS = {
     "organisations": Organisation,
     "locations": Location,
     "contacts": Contact,
+    "events": Event,
 }
 OPEN_STATES = [MISSING, OUTDATED, MACHINE, IN_REVIEW]
 
@@ -46,6 +48,13 @@ def records_for(kind: str, membership):
         return access.organisations_for(membership).filter(entry_status="active")
     if kind == "locations":
         return access.locations_for(membership).filter(entry_status="active")
+    if kind == "events":
+        # Coming events only: a translation of last month's event helps nobody.
+        return Event.objects.filter(
+            organisation__in=access.organisations_for(membership),
+            entry_status="active",
+            series_end__gte=timezone.now(),
+        )
     if kind == "contacts":
         return Contact.objects.filter(
             organisation__in=access.organisations_for(membership), is_public=True
