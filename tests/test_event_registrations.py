@@ -8,7 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import EventFactory
 from tests.helpers import login
@@ -24,8 +24,10 @@ def _stamp(event) -> str:
 
 
 def _register(client, event, name, contact, people=1, language="de"):
-    url = reverse("events:register", kwargs={"public_id": event.public_id, "stamp": _stamp(event)})
-    url = url.replace("/de/", f"/{language}/", 1)
+    with translation.override(language):
+        url = reverse(
+            "events:register", kwargs={"public_id": event.public_id, "stamp": _stamp(event)}
+        )
     return client.post(url, {"name": name, "contact": contact, "people": people, "consent": "on"})
 
 
@@ -91,6 +93,7 @@ def test_places_waiting_list_mails_and_cancel_links(world, client, settings):
 
 @pytest.mark.django_db
 def test_full_events_and_bad_input(world, client):
+    translation.activate("de")
     event = EventFactory(organisation=world.organisation, registration="internal", capacity=1)
     url = reverse("events:register", kwargs={"public_id": event.public_id, "stamp": _stamp(event)})
     bad = client.post(url, {"name": "", "contact": "not a contact", "people": 99})

@@ -373,3 +373,16 @@ def test_language_links_lead_to_the_same_page_in_each_language(world, client):
             with override("ar"):  # what Django's own translation of the path gives
                 expected = translate_url(_url(world, "ar", name), link["code"]) + "?x=1"
             assert link["url"] == expected
+
+
+def test_large_bodies_are_not_kept_in_the_page_cache_but_still_answer_304(
+    world, client, monkeypatch
+):
+    from wegweiser.site import cache as page_cache
+
+    monkeypatch.setattr(page_cache, "MAX_CACHED_BYTES", 100)
+    url = "/de/veranstaltungen/kalender.ics"
+    first = client.get(url)
+    assert first.status_code == 200 and len(first.content) > 100
+    assert not [k for k in cache._cache if "page:" in k]  # nothing stored
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304

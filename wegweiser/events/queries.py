@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from wegweiser.directory.models import Category, CategoryTranslation, EntryStatus
 from wegweiser.directory.queries import category_with_descendants
 from wegweiser.events.models import Event, EventDate, EventTranslation, OccurrenceChange
-from wegweiser.events.recurrence import BERLIN, Occurrence, occurrences
+from wegweiser.events.recurrence import BERLIN, Occurrence, SeriesRow, occurrences
 from wegweiser.site.localize import localize, translations_prefetch
 from wegweiser.site.queries import categories_localized
 
@@ -80,14 +80,23 @@ EXPANSION_FIELDS = [
 
 def occurrences_between(qs: QuerySet[Event], since: datetime, until: datetime) -> list[Occurrence]:
     """Every occurrence in [since, until): series are narrowed by their stored span first,
-    and only those are expanded, from the rule, within the window. The events carry only
-    what expansion needs; see with_details_for."""
-    events = (
-        qs.filter(series_start__lt=until, series_end__gt=since)
-        .only(*EXPANSION_FIELDS)
-        .prefetch_related("dates", "changes")
-    )
-    result = [o for event in events for o in occurrences(event, since, until)]
+    and only those are expanded, from the rule, within the window. The occurrences carry
+    plain rows (recurrence.SeriesRow) with what expansion needs; with_details_for loads
+    the events a page shows."""
+    window = qs.filter(series_start__lt=until, series_end__gt=since)
+    rows = {
+        values[0]: SeriesRow(*values) for values in window.values_list(*EXPANSION_FIELDS).order_by()
+    }
+    ids = window.values("pk")
+    for event_id, kind, day in EventDate.objects.filter(event__in=ids).values_list(
+        "event_id", "kind", "date"
+    ):
+        if event_id in rows:
+            (rows[event_id].extra if kind == "extra" else rows[event_id].exceptions).add(day)
+    for change in OccurrenceChange.objects.filter(event__in=ids):
+        if change.event_id in rows:
+            rows[change.event_id].changes[change.original_start] = change
+    result = [o for row in rows.values() for o in occurrences(row, since, until)]
     return sorted(result, key=lambda o: (o.start, o.event.title, o.event.pk))
 
 

@@ -6,7 +6,7 @@ times and only then made aware, so a 18:00 meeting stays at 18:00 after the cloc
 Every series is bounded (MAX_OCCURRENCES dates within MAX_SERIES_DAYS), and a time window is
 expanded from the rule with `between`, never by listing the whole series."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,15 +63,40 @@ def _rule(event):
 
 
 def _dates(event, kind: str) -> set[date]:
+    if isinstance(event, SeriesRow):
+        return event.extra if kind == "extra" else event.exceptions
     if event.pk is None:
         return set()
     return {d.date for d in event.dates.all() if d.kind == kind}
 
 
 def _changes(event) -> dict[datetime, object]:
+    if isinstance(event, SeriesRow):
+        return event.changes
     if event.pk is None:
         return {}
     return {c.original_start: c for c in event.changes.all()}
+
+
+@dataclass
+class SeriesRow:
+    """What expanding an event needs, read as plain values (queries.occurrences_between):
+    building model instances for hundreds of events cost more than expanding them."""
+
+    pk: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    all_day: bool
+    status: str
+    repeat: str
+    interval: int
+    week_of_month: int | None
+    repeat_until: date | None
+    repeat_count: int | None
+    extra: set = field(default_factory=set)
+    exceptions: set = field(default_factory=set)
+    changes: dict = field(default_factory=dict)
 
 
 def series_starts(event, since: datetime | None = None, until: datetime | None = None):

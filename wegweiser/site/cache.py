@@ -16,6 +16,7 @@ from wegweiser import __version__
 from wegweiser.core import content
 
 TIMEOUT = 24 * 60 * 60
+MAX_CACHED_BYTES = 512 * 1024
 _LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
@@ -50,6 +51,10 @@ def public_page(view):
             response.render()
         if response.status_code != 200 or response.streaming:
             return response
+        if len(response.content) > MAX_CACHED_BYTES:
+            # Large bodies (a feed of every event) are not kept: every distinct query string
+            # would hold megabytes. Their ETag still answers repeat requests with 304.
+            return _finish(response, etag)
         cache.set(
             "page:" + etag.strip('"'),
             (response["Content-Type"], get_language(), response.content),
