@@ -101,6 +101,27 @@ class EventForm(VersionedForm):
     )
     languages = LanguageChoices(label=_("languages spoken"))
 
+    # When and how often right after what: the order people fill in an event.
+    field_order = [
+        "organisation",
+        "title",
+        "summary",
+        "description",
+        "status",
+        "start_date",
+        "start_time",
+        "end_time",
+        "all_day",
+        "days",
+        "repeat",
+        "interval",
+        "week_of_month",
+        "repeat_until",
+        "repeat_count",
+        "extra_dates",
+        "exception_dates",
+    ]
+
     class Meta:
         model = Event
         fields = [
