@@ -1,5 +1,6 @@
 """Test helpers."""
 
+import socket
 import time
 
 from wegweiser.accounts.middleware import AUTH_AT, OTP_VERIFIED, REAUTH_AT
@@ -15,3 +16,20 @@ def login(client, user, *, second_factor: bool = True, reauthenticated: bool = F
         session[REAUTH_AT] = time.time()
     session.save()
     return client
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what a real SMTP server received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
+        self.messages.append(envelope)
+        return "250 OK"

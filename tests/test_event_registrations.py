@@ -1,7 +1,6 @@
 """Registration in Wegweiser: places, the waiting list moving up, mails in the registrant's
 language through a real SMTP server, signed cancel links, deletion after the date."""
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from tests.factories import EventFactory
-from tests.helpers import login
+from tests.helpers import Inbox, free_port, login
 from wegweiser.accounts.models import Role
 from wegweiser.core.models import AuditEntry
 from wegweiser.events import registrations
@@ -31,28 +30,13 @@ def _register(client, event, name, contact, people=1, language="de"):
     return client.post(url, {"name": name, "contact": contact, "people": people, "consent": "on"})
 
 
-class _Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_places_waiting_list_mails_and_cancel_links(world, client, settings):
-    port = _free_port()
+    port = free_port()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
     event = EventFactory(organisation=world.organisation, registration="internal", capacity=3)
-    inbox = _Inbox()
+    inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -1,7 +1,6 @@
 """Uploads are re-encoded and served safely; mail survives a mail server that is down."""
 
 import io
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -10,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
-from tests.helpers import login
+from tests.helpers import Inbox, free_port, login
 from wegweiser.accounts.models import Role
 from wegweiser.core.mail import send_mail_task
 
@@ -84,24 +83,9 @@ def test_decompression_bomb_logo_is_refused(world, client, settings):
     assert "logo" in response.context["form"].errors
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's API
-        self.messages.append(envelope)
-        return "250 OK"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_mail_server_down_then_up_the_mail_is_retried(world, client, settings):
-    port = _free_port()
+    port = free_port()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
     settings.MAIL_RETRY_DELAYS = [3600]
@@ -122,7 +106,7 @@ def test_mail_server_down_then_up_the_mail_is_retried(world, client, settings):
 
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
 
-    inbox = _Inbox()
+    inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

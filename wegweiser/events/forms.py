@@ -10,40 +10,27 @@ from django.utils.translation import gettext_lazy as _
 
 from wegweiser.core.models import Language
 from wegweiser.directory.forms import LanguageChoices, VersionedForm
-from wegweiser.directory.models import Area, Category, Location, TargetGroup
+from wegweiser.directory.models import Category, Location
 from wegweiser.events.models import MAX_EXTRA_DATES, Event, Occasion, OccurrenceChange
 from wegweiser.events.recurrence import BERLIN, validate_series
-from wegweiser.site.forms import clean_text
+from wegweiser.site.forms import GuideFilters, clean_text
 
 WHEN = [("today", _("today")), ("week", _("this week")), ("month", _("this month"))]
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(GuideFilters):
     """The public calendar's filters: plain query parameters."""
 
     when = forms.ChoiceField(label=_("When"), choices=WHEN, required=False)
-    category = forms.ModelChoiceField(
-        label=_("Topic"), queryset=Category.objects.all(), to_field_name="code", required=False
-    )
     language = forms.ModelChoiceField(
         label=_("Language spoken"),
         queryset=Language.objects.all(),
         to_field_name="code",
         required=False,
     )
-    target = forms.ModelChoiceField(
-        label=_("For whom"),
-        queryset=TargetGroup.objects.all(),
-        to_field_name="code",
-        required=False,
-    )
     occasion = forms.ModelChoiceField(
         label=_("Occasion"), queryset=Occasion.objects.all(), to_field_name="code", required=False
     )
-    area = forms.ModelChoiceField(
-        label=_("Area"), queryset=Area.objects.all(), to_field_name="slug", required=False
-    )
-    free = forms.BooleanField(label=_("Free of charge"), required=False)
     accessible = forms.BooleanField(label=_("Step-free access"), required=False)
 
     FILTERS = ["category", "language", "target", "occasion", "area", "free", "accessible"]

@@ -88,36 +88,38 @@ def occurrence_change(event: Event, change: OccurrenceChange, *, actor, office) 
     if existing is not None:
         change.pk, change.sequence = existing.pk, existing.sequence + 1
     change.save()
-    Event.objects.filter(pk=event.pk).update(version=event.version + 1)
-    event.refresh_from_db()
-    event.save(update_fields=[])
-    audit_log(
-        action="events.occurrence.changed",
-        actor=actor,
-        office=office,
-        obj=event,
-        changes={
+    _dates_changed(
+        event,
+        actor,
+        office,
+        "events.occurrence.changed",
+        {
             "occurrence": [None, change.original_start.isoformat()],
             "cancelled": [None, change.cancelled],
             "moved_to": [None, change.starts_at.isoformat() if change.starts_at else None],
         },
     )
-    content_changed()
 
 
 @transaction.atomic
 def occurrence_restore(event: Event, original_start, *, actor, office) -> None:
     OccurrenceChange.objects.filter(event=event, original_start=original_start).delete()
+    _dates_changed(
+        event,
+        actor,
+        office,
+        "events.occurrence.restored",
+        {"occurrence": [original_start.isoformat(), None]},
+    )
+
+
+def _dates_changed(event: Event, actor, office, action: str, changes: dict) -> None:
+    """A single date changed: a new version (the feeds' SEQUENCE), the series' span, the
+    audit entry, fresh public pages."""
     Event.objects.filter(pk=event.pk).update(version=event.version + 1)
     event.refresh_from_db()
     event.save(update_fields=[])
-    audit_log(
-        action="events.occurrence.restored",
-        actor=actor,
-        office=office,
-        obj=event,
-        changes={"occurrence": [original_start.isoformat(), None]},
-    )
+    audit_log(action=action, actor=actor, office=office, obj=event, changes=changes)
     content_changed()
 
 

@@ -20,16 +20,11 @@ def clean_text(value: str, limit: int) -> str:
     return " ".join(_UNWANTED.sub(" ", value).split())[:limit]
 
 
-class SearchForm(forms.Form):
-    q = forms.CharField(label=_("What are you looking for?"), required=False)
+class GuideFilters(forms.Form):
+    """Filters the guide's offer search and its calendar share (plain query parameters)."""
+
     category = forms.ModelChoiceField(
         label=_("Topic"), queryset=Category.objects.all(), to_field_name="code", required=False
-    )
-    language = forms.ModelChoiceField(
-        label=_("Offered in language"),
-        queryset=Language.objects.all(),
-        to_field_name="code",
-        required=False,
     )
     target = forms.ModelChoiceField(
         label=_("For whom"),
@@ -37,10 +32,21 @@ class SearchForm(forms.Form):
         to_field_name="code",
         required=False,
     )
-    age = forms.IntegerField(label=_("Age"), min_value=0, max_value=120, required=False)
     area = forms.ModelChoiceField(
         label=_("Area"), queryset=Area.objects.all(), to_field_name="slug", required=False
     )
+    free = forms.BooleanField(label=_("Free of charge"), required=False)
+
+
+class SearchForm(GuideFilters):
+    q = forms.CharField(label=_("What are you looking for?"), required=False)
+    language = forms.ModelChoiceField(
+        label=_("Offered in language"),
+        queryset=Language.objects.all(),
+        to_field_name="code",
+        required=False,
+    )
+    age = forms.IntegerField(label=_("Age"), min_value=0, max_value=120, required=False)
     weekday = forms.TypedChoiceField(
         label=_("Open on"),
         choices=[("", "—"), *Weekday.choices],
@@ -48,7 +54,6 @@ class SearchForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    free = forms.BooleanField(label=_("Free of charge"), required=False)
     step_free = forms.BooleanField(label=_("Step-free access"), required=False)
     open_now = forms.BooleanField(label=_("Open now"), required=False)
     no_appointment = forms.BooleanField(label=_("No appointment needed"), required=False)
