@@ -328,3 +328,80 @@ def test_texts_survive_escaping_and_folding_in_both_parsers(client):
     assert parsed.summary.value == long_arabic.strip()
     assert "Zeile eins\nZeile zwei" in parsed.description.value
     assert parsed.dtstart.value == event.starts_at.astimezone(BERLIN).date()  # a whole day
+
+
+def test_feeds_per_topic_organiser_and_language_and_the_occasion_filter(world, client):
+    from wegweiser.core.models import Language
+    from wegweiser.directory.models import Category
+    from wegweiser.events.models import Occasion
+
+    topic = Category.objects.get(code="german-courses")
+    arabic = Language.objects.get(code="ar")
+    occasion = Occasion.objects.get(code="ramadan")
+    course = EventFactory(organisation=world.organisation, title="Deutsch am Abend")
+    course.categories.set([topic])
+    iftar = EventFactory(organisation=world.partner_organisation, title="Iftar", occasion=occasion)
+    iftar.languages.set([arabic])
+
+    def titles(**params):
+        body = client.get("/de/veranstaltungen/kalender.ics", params).content
+        return {str(v["SUMMARY"]) for v in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+
+    assert titles(category="german-courses") == {"Deutsch am Abend"}
+    assert titles(language="ar") == {"Iftar"}
+    org = titles(organisation=str(world.partner_organisation.public_id))
+    assert "Iftar" in org and "Deutsch am Abend" not in org
+    assert client.get("/de/veranstaltungen/kalender.ics", {"category": "nope"}).status_code == 400
+    page = client.get("/de/veranstaltungen/", {"occasion": "ramadan"}).content.decode()
+    assert "Iftar" in page and "Deutsch am Abend" not in page
+
+
+def test_an_event_image_is_uploaded_with_its_description_and_shown(
+    world, client, settings, tmp_path
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from PIL import Image
+
+    from tests.helpers import login
+    from wegweiser.accounts.models import Role
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buffer, format="PNG")
+    login(client, world.members[Role.STAFF].user)
+    data = {
+        "organisation": world.organisation.pk,
+        "title": "Gartenfest",
+        "status": "scheduled",
+        "start_date": "2027-05-08",
+        "start_time": "14:00",
+        "end_time": "18:00",
+        "repeat": "none",
+        "interval": "1",
+        "place": "address",
+        "address": "Rabet 1",
+        "cost": "free",
+        "registration": "none",
+    }
+    missing_alt = client.post(
+        reverse("events_staff:create"),
+        {**data, "image": SimpleUploadedFile("fest.png", buffer.getvalue(), "image/png")},
+    )
+    assert "image_alt" in missing_alt.context["form"].errors
+    done = client.post(
+        reverse("events_staff:create"),
+        {
+            **data,
+            "image": SimpleUploadedFile("fest.png", buffer.getvalue(), "image/png"),
+            "image_alt": "Menschen feiern im Park",
+        },
+    )
+    assert done.status_code == 302
+    event = Event.objects.get(title="Gartenfest")
+    client.logout()
+    html = client.get(f"/de/veranstaltung/{event.public_id}/").content.decode()
+    assert 'alt="Menschen feiern im Park"' in html
+    assert client.get(event.image.url).status_code == 200
