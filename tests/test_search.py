@@ -276,3 +276,15 @@ def test_filter_words_find_what_the_filters_find(varied, client):
         assert found == expected, case
         checked += bool(expected) and len(expected) < len(varied)
     assert checked >= 8  # most cases narrow the result without emptying it
+
+
+def test_language_slots_are_the_lowest_free_numbers_whatever_the_sequence(db):
+    from wegweiser.search.index import language_slots
+    from wegweiser.search.models import SearchLanguage
+
+    SearchLanguage.objects.all().delete()
+    SearchLanguage.objects.bulk_create(
+        [SearchLanguage(pk=1, code="de"), SearchLanguage(pk=3, code="ar")]
+    )
+    assert language_slots(["de", "tr", "vi"], create=True) == {"de": 1, "tr": 2, "vi": 4}
+    assert language_slots(["tr"]) == {"tr": 2}

@@ -4,6 +4,7 @@ inside the same transaction as the change."""
 from collections.abc import Iterable
 from datetime import date
 
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
 from wegweiser.search.facets import offer_facets
@@ -35,13 +36,32 @@ def freshness(offer) -> int:
 
 
 def language_slots(codes: Iterable[str], *, create: bool = False) -> dict[str, int]:
-    """The slot of each language; with create, languages without one get the next."""
+    """The slot of each language; with create, a language without one gets the lowest free
+    slot. Slots are chosen here, not by a database sequence: PostgreSQL sequences never go
+    back (a rolled-back insert still uses a number), and a slot must stay below 256."""
     codes = set(codes)
     slots = dict(SearchLanguage.objects.filter(code__in=codes).values_list("code", "pk"))
     if create:
-        for code in codes - slots.keys():
-            slots[code] = SearchLanguage.objects.get_or_create(code=code)[0].pk
+        for code in sorted(codes - slots.keys()):
+            slots[code] = _new_slot(code)
     return slots
+
+
+def _new_slot(code: str) -> int:
+    for _attempt in range(5):
+        taken = set(SearchLanguage.objects.values_list("pk", flat=True))
+        existing = SearchLanguage.objects.filter(code=code).values_list("pk", flat=True).first()
+        if existing is not None:
+            return existing
+        free = next((n for n in range(1, MAX_SLOT + 1) if n not in taken), None)
+        if free is None:
+            raise ValueError(f"no search slot left for language {code}")
+        try:
+            with transaction.atomic():  # another writer may take the same slot meanwhile
+                return SearchLanguage.objects.create(pk=free, code=code).pk
+        except IntegrityError:
+            continue
+    raise ValueError(f"could not give language {code} a search slot")
 
 
 def _offer_queryset(offer_ids):
