@@ -36,7 +36,7 @@ class EventFilterForm(GuideFilters):
     FILTERS = ["category", "language", "target", "occasion", "area", "free", "accessible"]
 
 
-def _parse_dates(text: str, field_label) -> list[date]:
+def _parse_dates(text: str) -> list[date]:
     """Dates written one per line or separated by commas, as YYYY-MM-DD or DD.MM.YYYY."""
     result = []
     for raw in text.replace(",", "\n").replace(";", "\n").split():
@@ -190,10 +190,10 @@ class EventForm(VersionedForm):
             )
 
     def clean_extra_dates(self):
-        return _parse_dates(self.cleaned_data.get("extra_dates", ""), _("extra dates"))
+        return _parse_dates(self.cleaned_data.get("extra_dates", ""))
 
     def clean_exception_dates(self):
-        return _parse_dates(self.cleaned_data.get("exception_dates", ""), _("left-out dates"))
+        return _parse_dates(self.cleaned_data.get("exception_dates", ""))
 
     def clean(self):
         data = super().clean()

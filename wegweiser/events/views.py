@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from wegweiser.directory.models import Organisation
 from wegweiser.events import ical, queries, registrations
-from wegweiser.events.forms import EventFilterForm, RegistrationForm
+from wegweiser.events.forms import WHEN, EventFilterForm, RegistrationForm
 from wegweiser.events.models import Event
 from wegweiser.events.recurrence import BERLIN, occurrences
 from wegweiser.site.cache import public_page
@@ -60,11 +60,7 @@ def calendar(request):
         {
             "form": form,
             "when": when,
-            "choices": [
-                ("today", _("today")),
-                ("week", _("this week")),
-                ("month", _("this month")),
-            ],
+            "choices": WHEN,
             "days": _by_day(queries.with_details_for(page.object_list, language)),
             "page": page,
             "filter_fields": filter_fields(form, language),
