@@ -65,7 +65,7 @@ def _new_slot(code: str) -> int:
 
 
 def _offer_queryset(offer_ids):
-    from wegweiser.directory.models import Category, CategoryTranslation, Offer, OfferLocation
+    from wegweiser.directory.models import Category, Offer, OfferLocation
 
     return (
         Offer.objects.filter(pk__in=offer_ids)
@@ -78,9 +78,7 @@ def _offer_queryset(offer_ids):
             Prefetch("offer_locations", queryset=OfferLocation.objects.select_related("location")),
             Prefetch(
                 "categories",
-                queryset=Category.objects.select_related("parent").prefetch_related(
-                    Prefetch("translations", queryset=CategoryTranslation.objects.all())
-                ),
+                queryset=Category.objects.select_related("parent"),
             ),
         )
     )
@@ -94,9 +92,25 @@ def _glossary_words(text: str, glossary) -> list[str]:
     return found
 
 
-def documents_for(offer, glossary=()) -> dict[str, tuple[str, str]]:
+def _category_names() -> dict[tuple[int, str], str]:
+    """Every category's translated name by (category, language); there are few categories."""
+    from wegweiser.directory.models import CategoryTranslation
+
+    return {
+        (category_id, language): name
+        for category_id, language, name in CategoryTranslation.objects.values_list(
+            "category_id", "language", "name"
+        )
+        if name
+    }
+
+
+def documents_for(offer, glossary=(), category_names=None) -> dict[str, tuple[str, str]]:
     """The normalised name and text of an offer per language: German always, plus every
-    reviewed translation (a translation without a name searches under the German one)."""
+    reviewed translation (a translation without a name searches under the German one).
+    `category_names` (from `_category_names`) saves a query per parent category."""
+    if category_names is None:
+        category_names = _category_names()
     by_language: dict[str, tuple[str, str]] = {}
     categories = list(offer.categories.all())
     parents = {c.parent for c in categories if c.parent_id}
@@ -110,7 +124,8 @@ def documents_for(offer, glossary=()) -> dict[str, tuple[str, str]]:
         parts.append(org.name if org and org.name else offer.organisation.name)
         for category in [*categories, *parents]:
             parts.append(category.name)
-            parts.extend(t.name for t in category.translations.all() if t.language == language)
+            if (category.pk, language) in category_names:
+                parts.append(category_names[(category.pk, language)])
         for group in groups:
             parts.append(group.names.get(language) or group.name)
         text = " ".join(p for p in parts if p)
@@ -151,6 +166,7 @@ def index_offers(offer_ids: Iterable[int]) -> int:
     from wegweiser.directory.models import Area, Category
 
     glossary = _glossary()
+    category_names = _category_names()
     category_parents = dict(Category.objects.values_list("pk", "parent_id"))
     area_parents = dict(Area.objects.values_list("pk", "parent_id"))
     SearchDocument.objects.filter(offer_id__in=ids).delete()
@@ -162,7 +178,7 @@ def index_offers(offer_ids: Iterable[int]) -> int:
                 continue
             fresh = freshness(offer)
             facets = offer_facets(offer, category_parents, area_parents)
-            texts = documents_for(offer, glossary)
+            texts = documents_for(offer, glossary, category_names)
             if texts.keys() - slots.keys():
                 slots.update(language_slots(texts.keys() - slots.keys(), create=True))
             for language, (name, text) in texts.items():
