@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.factories import UserFactory
 from tests.helpers import login
 from wegweiser.accounts.models import Role
+from wegweiser.opendata import hsds
 
 ACTORS = ["anonymous", *Role.values, "no_office"]
 
@@ -143,6 +144,37 @@ TABLE = {
     "site:imprint": ("get", lambda w: {}, EVERYONE_OK),
     "site:privacy": ("get", lambda w: {}, EVERYONE_OK),
     "site:thanks": ("get", lambda w: {}, EVERYONE_OK),
+    # The open-data API (HSDS 3.0) is public and needs no log-in.
+    "hsds:root": ("get", lambda w: {}, EVERYONE_OK),
+    "hsds:openapi": ("get", lambda w: {}, EVERYONE_OK),
+    "hsds:profile": ("get", lambda w: {}, EVERYONE_OK),
+    "hsds:services": ("get", lambda w: {}, EVERYONE_OK),
+    "hsds:service": ("get", lambda w: {"public_id": w.offer.public_id}, EVERYONE_OK),
+    "hsds:organizations": ("get", lambda w: {}, EVERYONE_OK),
+    "hsds:organization": ("get", lambda w: {"public_id": w.organisation.public_id}, EVERYONE_OK),
+    "hsds:service_at_locations": ("get", lambda w: {}, EVERYONE_OK),
+    "hsds:service_at_location": (
+        "get",
+        lambda w: {"public_id": w.offer_location.public_id},
+        EVERYONE_OK,
+    ),
+    "hsds:taxonomies": ("get", lambda w: {}, EVERYONE_OK),
+    "hsds:taxonomy": ("get", lambda w: {"public_id": hsds.CATEGORY_TAXONOMY_ID}, EVERYONE_OK),
+    "hsds:taxonomy_terms": ("get", lambda w: {}, EVERYONE_OK),
+    "hsds:taxonomy_term": (
+        "get",
+        lambda w: {"public_id": hsds.category_term_id("counselling")},
+        EVERYONE_OK,
+    ),
+    "hsds:export": ("get", lambda w: {"name": "offers.csv"}, EVERYONE_OK),
+    "hsds:unknown": ("get", lambda w: {"rest": "no-such-endpoint"}, dict.fromkeys(ACTORS, 404)),
+    # Imports are for coordinators and staff; a token not checked in this session is unknown.
+    "opendata_staff:home": ("get", lambda w: {}, CREATE_IN_OFFICE),
+    "opendata_staff:import_apply": (
+        "post",
+        lambda w: {"token": "not-checked-here"},
+        {**CREATE_IN_OFFICE, Role.COORDINATOR: NOT_FOUND, Role.STAFF: NOT_FOUND},
+    ),
     "events:calendar": ("get", lambda w: {}, EVERYONE_OK),
     "events:feed": ("get", lambda w: {}, EVERYONE_OK),
     "events:event": ("get", lambda w: {"public_id": w.event.public_id}, EVERYONE_OK),

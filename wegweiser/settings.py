@@ -47,10 +47,12 @@ INSTALLED_APPS = [
     "wegweiser.site",
     "wegweiser.translations",
     "wegweiser.events",
+    "wegweiser.opendata",
 ]
 
 MIDDLEWARE = [
     "wegweiser.core.middleware.SecurityHeadersMiddleware",
+    "wegweiser.opendata.ratelimit.ApiRateLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "wegweiser.site.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -256,3 +258,10 @@ DEFAULT_REVIEW_INTERVAL_DAYS = env_int("DEFAULT_REVIEW_INTERVAL_DAYS", 182)
 EVENT_REGISTRATION_RETENTION_DAYS = env_int("EVENT_REGISTRATION_RETENTION_DAYS", 30)
 # Partner calendar feeds are fetched from public addresses only; tests allow loopback.
 EVENT_FEED_ALLOW_PRIVATE = env_bool("EVENT_FEED_ALLOW_PRIVATE", False)
+
+# Anonymous use of the open-data API: requests per window (seconds) per address; 0 = no limit.
+API_RATE_LIMIT_REQUESTS = env_int("API_RATE_LIMIT_REQUESTS", 300)
+API_RATE_LIMIT_WINDOW = env_int("API_RATE_LIMIT_WINDOW", 60)
+# Largest file the staff import accepts (bytes), and the most a zip may unpack to.
+HSDS_IMPORT_MAX_BYTES = env_int("HSDS_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+HSDS_IMPORT_MAX_UNPACKED_BYTES = env_int("HSDS_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)

@@ -10,10 +10,12 @@ urlpatterns = [
     path("accounts/", include("wegweiser.accounts.urls")),
     # Before the directory's "staff/<kind>/<id>/archive/", which would take events' URLs.
     path("staff/events/", include("wegweiser.events.staff_urls")),
+    path("staff/open-data/", include("wegweiser.opendata.staff_urls")),
     path("staff/", include("wegweiser.directory.urls")),
     path("staff/", include("wegweiser.core.urls")),
     path("staff/site/", include("wegweiser.site.staff_urls")),
     path("staff/translations/", include("wegweiser.translations.urls")),
+    path("api/hsds/", include("wegweiser.opendata.urls")),
     path("media/<path:path>", core_views.media, name="media"),
     path("admin/", admin.site.urls),
 ]
