@@ -43,3 +43,10 @@ def test_harness_smoke_run(tmp_path):
         assert requests == 20 and rps > 0 and 0 < median <= p95 and rss > 10
         assert cells[8] == "200: 20", row
     assert "command: `python -m benchmarks --size 60" in report.read_text()
+    # The open-data API (rate limit off for the harness) and its stream.
+    api_rows = [line for line in report.read_text().splitlines() if line.startswith("| api |")]
+    assert len(api_rows) == 6
+    for row in api_rows:
+        assert row.rstrip(" |").endswith("200: 20"), row
+    [stream] = [line for line in report.read_text().splitlines() if "format=ndjson" in line]
+    assert "status 200" in stream and "INCOMPLETE" not in stream, stream

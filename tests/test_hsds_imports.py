@@ -694,6 +694,7 @@ BAD_INPUT = {
         "rejected",
         "'name' is a required property",
     ),
+    "empty name": (lambda: _with(name="  "), "s.json", "rejected", "The name is empty"),
     "duplicate ids": (_duplicate_ids, "s.json", "rejected", "appears more than once"),
     "unknown organisation": (
         _unknown_organisation,

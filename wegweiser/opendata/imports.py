@@ -364,6 +364,8 @@ def _organisation(record: dict) -> Incoming:
         "phone": _text(phones[0], "number", 40, reasons) if phones else "",
         "register_number": _text(identifiers[0], "identifier", 60, reasons) if identifiers else "",
     }
+    if not values["name"]:
+        reasons.append(_("The name is empty."))
     row = Row("organisation", str(record.get("id", "")), values["name"], reasons=reasons)
     if reasons:
         row.outcome = REJECTED
@@ -596,6 +598,8 @@ def _offer(record: dict, vocabulary: Vocabulary, report: Report) -> Incoming:
     org_id = str((organisation or {}).get("id") if isinstance(organisation, dict) else "") or str(
         record.get("organization_id") or ""
     )
+    if not values["name"]:
+        reasons.append(_("The name is empty."))
     row = Row("offer", str(record.get("id", "")), values["name"], reasons=reasons, notes=notes)
     if reasons:
         row.outcome = REJECTED
