@@ -22,6 +22,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import opendata
 from benchmarks.scenarios import SCENARIOS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +84,8 @@ def _environment(workdir: Path, database_url: str | None) -> dict:
         "WEGWEISER_DATA_DIR": str(workdir),
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        # The open-data API's per-address limit would answer the load generator with 429.
+        "API_RATE_LIMIT_REQUESTS": "0",
     }
     env.pop("DATABASE_URL", None)
     if database_url:
@@ -158,6 +161,7 @@ def run(args) -> Path:
             env=env,
         )
         rows = []
+        extra = []
         try:
             _wait_until_up(base, server)
             for name in args.scenario:
@@ -179,10 +183,35 @@ def run(args) -> Path:
                         _nginx_static(base, workdir, args),
                     )
                 )
+            if "api" in args.scenario:
+                extra = _open_data(base, server, workdir, env, args, world)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    return _write(args, world, rows, build_seconds)
+    return _write(args, world, rows, build_seconds, extra)
+
+
+def _open_data(base, server, workdir: Path, env: dict, args, world: dict) -> list:
+    """The `api` scenario's stream, export and imports (benchmarks/opendata.py)."""
+    figures = opendata.stream(base, server.pid, world["services"])
+    if "missing" not in figures:
+        at = figures["worker_rss_at_mb"]
+        memory = " → ".join(f"{name} {at[name]}" for name in ("10 %", "50 %", "end") if name in at)
+        figures["peak_rss_mb"] = (
+            f"worker {figures['worker_rss_before_mb']} → {figures['worker_rss_peak_mb']} "
+            f"(+{figures['worker_growth_mb']})"
+        )
+        figures["detail"] = (
+            f"{figures['bytes'] / 1024 / 1024:.1f} MB, {figures['lines']} lines of "
+            f"{figures['expected_lines']} public services, status {figures['status']}, "
+            f"first byte after {figures['first_byte_s']} s; worker RSS MB at {memory}"
+            + ("" if figures["complete"] else f"; INCOMPLETE {figures['error']}".rstrip())
+        )
+    rows = [("services?format=ndjson, every public service, one connection", figures)]
+    rows += opendata.export_and_import(
+        _environment, env, workdir, args.database_url, world["office"]
+    )
+    return rows
 
 
 NGINX_CONF = """
@@ -233,7 +262,7 @@ def _nginx_static(base: str, workdir: Path, args) -> dict:
         subprocess.run([nginx, "-c", str(conf), "-p", str(workdir), "-s", "stop"], check=False)  # noqa: S603  # nosec B603
 
 
-def _write(args, world: dict, rows: list, build_seconds: float) -> Path:
+def _write(args, world: dict, rows: list, build_seconds: float, extra: list) -> Path:
     now = datetime.now(UTC)
     command = "python -m benchmarks " + shlex.join(sys.argv[1:])
     lines = [
@@ -244,7 +273,8 @@ def _write(args, world: dict, rows: list, build_seconds: float) -> Path:
         f"{'PostgreSQL' if args.database_url else 'SQLite'}, gunicorn with {args.workers} "
         f"workers; the load generator runs on the same machine ({args.clients} clients, "
         f"closed loop)",
-        f"- building the district took {build_seconds:.1f} s",
+        f"- building the district took {build_seconds:.1f} s; load average at the end "
+        f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1 / 5 / 15 min)",
         "",
         "| scenario | what | requests | req/s | median ms | p95 ms | peak RSS MB | bytes "
         "| statuses |",
@@ -262,6 +292,25 @@ def _write(args, world: dict, rows: list, build_seconds: float) -> Path:
             f"| {name} | {label} | {f['requests']} | {f['rps']} | {f['median_ms']} | "
             f"{f['p95_ms']} | {f['peak_rss_mb']} | {f['mean_bytes']} | {statuses} |"
         )
+    if extra:
+        lines += [
+            "",
+            "Open data without a request loop (`api` scenario): the ndjson stream on one "
+            "connection to the running server; the export and the imports as `manage.py` "
+            "commands with the server's environment; peak RSS of a command is its own "
+            "maximum resident set.",
+            "",
+            "| what | seconds | peak RSS MB | target | detail |",
+            "|---|---:|---|---|---|",
+        ]
+        for label, f in extra:
+            if "missing" in f:
+                lines.append(f"| {label} | — | — | | {f['missing']} |")
+                continue
+            lines.append(
+                f"| {label} | {f['seconds']} | {f['peak_rss_mb']} | {f.get('target', '')} "
+                f"| {f.get('detail', '')} |"
+            )
     text = "\n".join(lines) + "\n"
     print(text)
     output = Path(args.output)

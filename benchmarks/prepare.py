@@ -20,7 +20,8 @@ def main(offers: int, seed: int) -> None:
     from wegweiser.accounts.middleware import AUTH_AT, OTP_VERIFIED
     from wegweiser.accounts.models import Membership, Office, Role, User
     from wegweiser.directory.management.commands.generate_district import generate
-    from wegweiser.directory.models import Offer
+    from wegweiser.directory.models import Offer, OfferLocation
+    from wegweiser.site.queries import public_offers, public_organisations
 
     call_command("migrate", verbosity=0)
     if not Office.objects.filter(slug="synthetic").exists():
@@ -45,13 +46,24 @@ def main(offers: int, seed: int) -> None:
     ids = list(
         Offer.objects.filter(organisation__office=office).values_list("public_id", flat=True)[:5000]
     )
+    offer_ids = [str(i) for i in rng.sample(ids, min(50, len(ids)))]
+    # The open-data API (`api` scenario) lists public records only.
+    services = public_offers().filter(organisation__office=office)
+    service_ids = list(services.values_list("public_id", flat=True)[:5000])
     print(
         json.dumps(
             {
                 "session": session.session_key,
-                "offer_ids": [str(i) for i in rng.sample(ids, min(50, len(ids)))],
+                "office": office.slug,
+                "offer_ids": offer_ids,
                 "offers": Offer.objects.filter(organisation__office=office).count(),
                 "events": Event.objects.filter(office=office).count(),
+                "services": public_offers().count(),
+                "organizations": public_organisations().count(),
+                "service_at_locations": OfferLocation.objects.filter(
+                    offer__in=public_offers()
+                ).count(),
+                "service_ids": [str(i) for i in rng.sample(service_ids, len(service_ids))],
             }
         )
     )

@@ -118,7 +118,62 @@ def events(world: dict) -> list[tuple[str, list[str], bool]]:
     ]
 
 
+API = "/api/hsds"
+API_PER_PAGE = 50
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // API_PER_PAGE))
+
+
+def _distinct_pages(path: str, total: int) -> list[str]:
+    """Every page of a list in turn; `b=` makes each request's URL (the cache key) its own."""
+    pages = _pages(total)
+    return [
+        f"{API}/{path}?per_page={API_PER_PAGE}&page={1 + n % pages}&b={n}"
+        for n in range(UNIQUE_URLS)
+    ]
+
+
+def api(world: dict) -> list[tuple[str, list[str], bool]]:
+    """The HSDS 3.0 API, anonymous (the harness switches the rate limit off). Responses are
+    cached per content generation: the uncached lines give every request its own URL, the
+    cached ones repeat a few after the warm-up. The ndjson stream, the export and the import
+    are measured separately (benchmarks/opendata.py) and get a table of their own."""
+    ids = world["service_ids"]
+    details = [
+        f"{API}/services/{ids[n % len(ids)]}" + (f"?b={n}" if n >= len(ids) else "")
+        for n in range(UNIQUE_URLS)
+    ]
+    first_pages = range(1, min(5, _pages(world["services"])) + 1)
+    return [
+        (
+            "services?per_page=50, every page in turn, uncached (target p95 ≤ 50 ms)",
+            _distinct_pages("services", world["services"]),
+            False,
+        ),
+        (
+            "services?per_page=50, pages 1–5, cached",
+            [f"{API}/services?per_page={API_PER_PAGE}&page={p}" for p in first_pages],
+            False,
+        ),
+        ("services/{id}, distinct ids, uncached", details, False),
+        (
+            "organizations?per_page=50, uncached",
+            _distinct_pages("organizations", world["organizations"]),
+            False,
+        ),
+        (
+            "service_at_locations?per_page=50, uncached",
+            _distinct_pages("service_at_locations", world["service_at_locations"]),
+            False,
+        ),
+        ("taxonomy_terms, cached", [f"{API}/taxonomy_terms"], False),
+    ]
+
+
 SCENARIOS: dict[str, Scenario] = {
+    "api": api,
     "events": events,
     "guide": guide,
     "public": public_pages,
