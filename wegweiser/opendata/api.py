@@ -22,6 +22,7 @@ from wegweiser import __version__
 from wegweiser.core import content
 from wegweiser.directory.models import (
     Category,
+    EntryStatus,
     Location,
     OfferLocation,
     Organisation,
@@ -31,7 +32,7 @@ from wegweiser.directory.queries import category_with_descendants
 from wegweiser.opendata import hsds
 from wegweiser.search.query import Results, parse
 from wegweiser.site.localize import SOURCE
-from wegweiser.site.queries import public_organisations
+from wegweiser.site.queries import PUBLIC_STATUSES, public_organisations
 
 PER_PAGE_DEFAULT = 50
 PER_PAGE_MAX = 100
@@ -295,6 +296,9 @@ def _taxonomy_filter(params: Params, prefix: str = "") -> Q:
     return q
 
 
+SERVICE_FILTERS = ("taxonomy_term_id", "taxonomy_id", "organization_id", "modified_after")
+
+
 def filtered_services(params: Params) -> QuerySet:
     qs = hsds.service_queryset(full=params.full)
     taxonomy = _taxonomy_filter(params)
@@ -355,9 +359,17 @@ def each(build: Callable) -> Callable:
     return lambda objects, params: [build(obj, params) for obj in objects]
 
 
-def _paged(params: Params, qs: QuerySet, items: Callable, *, searchable: bool = True):
+def _paged(
+    params: Params,
+    qs: QuerySet,
+    items: Callable,
+    *,
+    searchable: bool = True,
+    fetch: QuerySet | None = None,
+):
     """A page of `qs` (or, with format=ndjson, all of it in chunks) built by
-    `items(objects, params)`, which gets whole pages so it can batch its own reads."""
+    `items(objects, params)`, which gets whole pages so it can batch its own reads. `fetch`
+    reads the rows of a page by id (default: `qs`; a plainer one saves repeating its filters)."""
     if params.format == "ndjson":
         ids = list(qs.values_list("pk", flat=True))
         unordered = qs.order_by()
@@ -375,7 +387,7 @@ def _paged(params: Params, qs: QuerySet, items: Callable, *, searchable: bool = 
         ordered, total = qs.values_list("pk", flat=True), counted(qs)
     start = (params.page - 1) * params.per_page
     page_ids = list(ordered[start : start + params.per_page]) if start < total else []
-    objects = _by_pk(qs.order_by(), page_ids)
+    objects = _by_pk((fetch if fetch is not None else qs).order_by(), page_ids)
     page = items([objects[pk] for pk in page_ids if pk in objects], params)
     return json_response(page_of(page, total, params))
 
@@ -462,10 +474,18 @@ def organization_detail(request, params, public_id):
 # Services at locations
 
 
-def sal_queryset() -> QuerySet[OfferLocation]:
+def sal_queryset(*, public: bool = True) -> QuerySet[OfferLocation]:
+    """Places of public offers (joined, not a subquery) with what an item needs; with
+    public=False the same reads for rows already known to be public."""
+    qs = OfferLocation.objects.all()
+    if public:
+        qs = qs.filter(
+            offer__entry_status=EntryStatus.ACTIVE,
+            offer__organisation__entry_status=EntryStatus.ACTIVE,
+            offer__status__in=PUBLIC_STATUSES,
+        )
     return (
-        OfferLocation.objects.filter(offer__in=hsds.public_offers())
-        .select_related("location")
+        qs.select_related("location")
         .prefetch_related(
             "opening_hours",
             "exceptions",
@@ -532,12 +552,12 @@ def service_at_locations(request, params):
         ranked, _total = ranked_ids(offers, params)
         offer_ids = ranked.top(len(ranked))
         qs = qs.filter(offer_id__in=offer_ids)
-    elif offers.query.where:
+    elif any(params.query.get(name) for name in SERVICE_FILTERS):
         qs = qs.filter(offer__in=offers.order_by().values("pk"))
     near = _near(params)
     if near is not None:
         qs = qs.filter(pk__in=near)
-    return _paged(params, qs, each(_sal_item), searchable=False)
+    return _paged(params, qs, each(_sal_item), searchable=False, fetch=sal_queryset(public=False))
 
 
 @api_view

@@ -88,15 +88,17 @@ def in_source_language(writer: Callable) -> Callable:
     return wrapper
 
 
-def in_chunks(qs: QuerySet, size: int | None = None) -> Iterator:
-    """The rows of `qs` in its order, read CHUNK at a time (ids first, as api._paged)."""
+def in_chunks(qs: QuerySet, size: int | None = None, prepare: Callable | None = None) -> Iterator:
+    """The rows of `qs` in its order, read CHUNK at a time (ids first, as api._paged);
+    `prepare(rows)` may add to each chunk's rows before they are handed out."""
     size = size or CHUNK
     ids = list(qs.values_list("pk", flat=True))
     unordered = qs.order_by()
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
         found = {obj.pk: obj for obj in unordered.filter(pk__in=chunk)}
-        yield from (found[pk] for pk in chunk if pk in found)
+        rows = [found[pk] for pk in chunk if pk in found]
+        yield from (prepare(rows) if prepare else rows)
 
 
 def offer_urls() -> Callable[[object], str]:
@@ -134,8 +136,10 @@ class _JsonSink:
 def _each_offer(*sinks) -> list[int]:
     """One pass over the public offers feeding every sink: each offer is read and
     serialised once, however many files are written from it."""
-    for offer in in_chunks(hsds.service_queryset()):
-        service = hsds.service(offer, SOURCE)
+    organisations: dict = {}
+    offers = in_chunks(hsds.service_queryset(hours=False), prepare=hsds.attach_hours)
+    for offer in offers:
+        service = hsds.service(offer, SOURCE, memo=organisations)
         for sink in sinks:
             sink.add(offer, service)
     return [sink.finish() for sink in sinks]
@@ -442,7 +446,7 @@ class _OffersCsvSink:
         self.count = 0
 
     def add(self, offer: Offer, service: dict) -> None:
-        row = _offer_row(offer, self.offer_url(offer.public_id))
+        row = _offer_row(offer, self.offer_url(offer.public_id), service)
         self.writer.writerow([spreadsheet_safe(cell) for cell in row])
         self.count += 1
 
@@ -460,8 +464,8 @@ def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def _offer_row(offer: Offer, page: str) -> list[str]:
-    service = hsds.service(offer, SOURCE)
+def _offer_row(offer: Offer, page: str, service: dict) -> list[str]:
+    """The spreadsheet row of an offer, from the offer and its HSDS service."""
     org = service.get("organization", {})
     terms = [a["taxonomy_term"] for a in service.get("attributes", [])]
     places = [

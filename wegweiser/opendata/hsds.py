@@ -8,6 +8,7 @@ taxonomies, target groups) get name-based UUIDs, so their ids are stable between
 exports and installations."""
 
 import uuid
+from collections import namedtuple
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -24,7 +25,9 @@ from wegweiser.directory.models import (
     Location,
     Offer,
     OfferLocation,
+    OpeningHours,
     Organisation,
+    ScheduleException,
     TargetGroup,
 )
 from wegweiser.site.localize import SOURCE
@@ -113,9 +116,10 @@ def translation_model(model):
     return model._meta.get_field("translations").related_model
 
 
-def service_queryset(*, full: bool = True) -> QuerySet[Offer]:
+def service_queryset(*, full: bool = True, hours: bool = True) -> QuerySet[Offer]:
     """Public offers with what a service needs (all of a fully nested one with `full`), in a
-    fixed number of queries whatever the page size."""
+    fixed number of queries whatever the page size. With hours=False the opening hours are
+    left to `attach_hours`, which reads them as plain rows (much faster for exports)."""
     qs = (
         public_offers()
         .select_related("organisation")
@@ -136,13 +140,41 @@ def service_queryset(*, full: bool = True) -> QuerySet[Offer]:
             "offer_locations",
             queryset=OfferLocation.objects.select_related("location")
             .prefetch_related(
-                "opening_hours",
-                "exceptions",
+                *(["opening_hours", "exceptions"] if hours else []),
                 reviewed_translations("location__translations", translation_model(Location)),
             )
             .order_by("pk"),
         ),
     )
+
+
+HoursRow = namedtuple("HoursRow", "pk weekday opens closes valid_from valid_until note")
+ExceptionRow = namedtuple("ExceptionRow", "pk kind date_from date_until opens closes note")
+
+
+def attach_hours(offers: list[Offer]) -> list[Offer]:
+    """Opening hours and exceptions of these offers' places, two queries of plain rows, in
+    the models' order; `schedules` reads them from `hsds_hours` / `hsds_exceptions`."""
+    places = [ol for offer in offers for ol in offer.offer_locations.all()]
+    ids = [ol.pk for ol in places]
+    hours: dict[int, list] = {}
+    for owner, *row in (
+        OpeningHours.objects.filter(offer_location_id__in=ids)
+        .order_by("weekday", "opens", "pk")
+        .values_list("offer_location_id", *HoursRow._fields)
+    ):
+        hours.setdefault(owner, []).append(HoursRow(*row))
+    exceptions: dict[int, list] = {}
+    for owner, *row in (
+        ScheduleException.objects.filter(offer_location_id__in=ids)
+        .order_by("date_from", "pk")
+        .values_list("offer_location_id", *ExceptionRow._fields)
+    ):
+        exceptions.setdefault(owner, []).append(ExceptionRow(*row))
+    for ol in places:
+        ol.hsds_hours = hours.get(ol.pk, [])
+        ol.hsds_exceptions = exceptions.get(ol.pk, [])
+    return offers
 
 
 def public_contacts() -> QuerySet[Contact]:
@@ -279,7 +311,8 @@ def schedules(ol: OfferLocation, offer: Offer) -> list[dict]:
         "service_at_location_id": str(ol.public_id),
     }
     out = []
-    for row in ol.opening_hours.all():
+    rows = getattr(ol, "hsds_hours", None)
+    for row in ol.opening_hours.all() if rows is None else rows:
         if row.valid_until and row.valid_until < today:
             continue
         start = max(row.valid_from or today, today)
@@ -302,7 +335,8 @@ def schedules(ol: OfferLocation, offer: Offer) -> list[dict]:
                 }
             )
         )
-    for exc in ol.exceptions.all():
+    extra = getattr(ol, "hsds_exceptions", None)
+    for exc in ol.exceptions.all() if extra is None else extra:
         if exc.kind != "extra" or exc.date_until < today or not exc.opens:
             continue
         out.append(
@@ -377,9 +411,10 @@ SERVICE_TEXTS = {
 }
 
 
-def service(offer: Offer, language: str, *, full: bool = True) -> dict:
+def service(offer: Offer, language: str, *, full: bool = True, memo: dict | None = None) -> dict:
     """One offer as an HSDS service; `full` nests its organisation, places, schedules,
-    languages, contacts and categories."""
+    languages, contacts and categories. `memo` keeps organisations already serialised, for
+    passes over many offers of the same organisations (exports)."""
     texts = Texts(offer, language)
     record = {
         "id": str(offer.public_id),
@@ -406,7 +441,7 @@ def service(offer: Offer, language: str, *, full: bool = True) -> dict:
     if full:
         record.update(
             {
-                "organization": organization(offer.organisation, language),
+                "organization": _organization_memo(offer.organisation, language, memo),
                 "service_at_locations": [
                     service_at_location(ol, offer, language) for ol in offer.offer_locations.all()
                 ],
@@ -425,6 +460,14 @@ def service(offer: Offer, language: str, *, full: bool = True) -> dict:
             }
         )
     return compact(record)
+
+
+def _organization_memo(org: Organisation, language: str, memo: dict | None) -> dict:
+    if memo is None:
+        return organization(org, language)
+    if org.pk not in memo:
+        memo[org.pk] = organization(org, language)
+    return memo[org.pk]
 
 
 def _cost_option(offer: Offer, texts: Texts) -> dict:
