@@ -35,16 +35,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return 0
-    return 0
-
-
 def _tree(pid: int) -> list[int]:
     pids = [pid]
     try:
@@ -65,7 +55,7 @@ class MemorySampler(threading.Thread):
 
     def run(self):
         while not self._done.is_set():
-            self.peak_kib = max(self.peak_kib, sum(_rss_kib(p) for p in _tree(self.pid)))
+            self.peak_kib = max(self.peak_kib, sum(opendata.rss_kib(p) for p in _tree(self.pid)))
             self._done.wait(0.05)
 
     def stop(self) -> int:

@@ -31,7 +31,8 @@ COMMAND_TIMEOUT = 3600
 STREAM_PATH = "/api/hsds/services?format=ndjson"
 
 
-def _rss_kib(pid: int) -> int:
+def rss_kib(pid: int) -> int:
+    """A process's resident memory in KiB (0 once it is gone)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -58,12 +59,12 @@ class WorkerSampler(threading.Thread):
     def __init__(self, workers: list[int]):
         super().__init__(daemon=True)
         self.workers = workers
-        self.before = {pid: _rss_kib(pid) for pid in workers}
+        self.before = {pid: rss_kib(pid) for pid in workers}
         self.peak = dict(self.before)
         self._done = threading.Event()
 
     def now(self) -> dict[int, int]:
-        return {pid: _rss_kib(pid) for pid in self.workers}
+        return {pid: rss_kib(pid) for pid in self.workers}
 
     def run(self):
         while not self._done.is_set():

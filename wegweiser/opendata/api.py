@@ -40,7 +40,6 @@ MAX_PAGE = 1_000_000
 STREAM_CHUNK = 200
 MAX_CACHED_BYTES = 1024 * 1024
 CACHE_SECONDS = 24 * 60 * 60
-PROBLEM_TYPE = "https://wegweiser.example/problems/"
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 JSON_TYPE = "application/json"
 
@@ -55,7 +54,8 @@ class Problem(Exception):
 
 def problem_response(problem: Problem, instance: str) -> HttpResponse:
     body = {
-        "type": PROBLEM_TYPE + problem.title.lower().replace(" ", "-"),
+        # The kinds of problem are described in the profile (docs/hsds-profile.md).
+        "type": hsds.site_url("/api/hsds/profile#") + problem.title.lower().replace(" ", "-"),
         "title": problem.title,
         "status": problem.status,
         "detail": problem.detail,
