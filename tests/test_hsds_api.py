@@ -670,7 +670,7 @@ def test_bad_parameters_answer_400_problem(client, db, name, params, parameter):
     problem = response.json()
     assert problem["status"] == 400
     assert problem["parameter"] == parameter
-    assert problem["type"].endswith("/bad-parameter")
+    assert problem["type"].endswith("/api/hsds/profile#bad-parameter")
     assert problem["detail"]
     assert problem["instance"].startswith("/api/hsds/")
 
