@@ -1015,3 +1015,19 @@ def test_an_imported_offer_is_found_by_the_public_search(world, client):
     _import(_bytes([service]), office=world.office, source="partner", dry_run=False)
     assert _search(client, "Zauberwürfel") == ["Schachtreff"]
     assert _search(client, "Quastenflosser") == []
+
+
+def test_a_renamed_organisation_reindexes_its_offers(world, client):
+    """The search text of an offer holds its organisation's name: an import that changes only
+    the organisation must still bring the offer's documents up to date."""
+    service = _service("Nähcafé")
+    service["organization"]["name"] = "Verein Fadenkreuz"
+    _import(_bytes([service]), office=world.office, source="partner", dry_run=False)
+    assert _search(client, "Fadenkreuz") == ["Nähcafé"]
+
+    service["organization"]["name"] = "Verein Zwirnstern"
+    report = _import(_bytes([service]), office=world.office, source="partner", dry_run=False)
+    outcomes = {(row.kind, row.outcome) for row in report.rows}
+    assert ("organisation", "changed") in outcomes and ("offer", "unchanged") in outcomes
+    assert _search(client, "Zwirnstern") == ["Nähcafé"]
+    assert _search(client, "Fadenkreuz") == []

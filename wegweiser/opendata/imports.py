@@ -21,6 +21,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -852,9 +853,25 @@ def apply(result: Plan, *, office, actor=None, file_name: str = "") -> Report:
             obj=run,
             changes={kind: [None, c] for kind, c in counts.items()},
         )
-        touched = [pk for ext, pk in offers.items() if result.offers[ext].row.outcome != UNCHANGED]
+        touched = {pk for ext, pk in offers.items() if result.offers[ext].row.outcome != UNCHANGED}
+        # An offer's search text holds its organisation's name, and its facets its places.
+        changed_orgs = [
+            pk
+            for ext, pk in organisations.items()
+            if result.organisations[ext].row.outcome == CHANGED
+        ]
+        changed_places = [
+            pk for ext, pk in locations.items() if result.locations[ext].row.outcome == CHANGED
+        ]
+        touched |= set(
+            Offer.objects.filter(
+                Q(organisation_id__in=changed_orgs)
+                | Q(offer_locations__location_id__in=changed_places)
+            ).values_list("pk", flat=True)
+        )
         if touched:
             index_offers(touched)
+        if touched or changed_orgs or changed_places:
             content_changed()
     report.applied = True
     return report
