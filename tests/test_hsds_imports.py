@@ -10,6 +10,7 @@ import re
 import shutil
 import uuid
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from tests.factories import (
@@ -39,6 +40,7 @@ from wegweiser.directory.models import (
     OfferTranslation,
     OpeningHours,
     Organisation,
+    ScheduleException,
 )
 from wegweiser.opendata import hsds
 from wegweiser.opendata.imports import ImportRefused, import_hsds
@@ -487,6 +489,16 @@ def exported(world):
         location=LocationFactory(office=world.office, street="Hermann-Liebmann-Str. 9"),
     )
     OpeningHours.objects.create(offer_location=place, weekday=4, opens="10:00", closes="12:00")
+    soon = timezone.localdate() + timedelta(days=10)
+    ScheduleException.objects.create(
+        offer_location=place,
+        kind=ScheduleException.Kind.EXTRA,
+        date_from=soon,
+        date_until=soon + timedelta(days=1),
+        opens="15:00",
+        closes="18:00",
+        note="Sommerfest",
+    )
     services = [
         hsds.service(o, "de")
         for o in hsds.service_queryset().filter(organisation__office=world.office)
@@ -515,6 +527,9 @@ def _snapshot(offer: Offer) -> dict:
                 ol.location.street,
                 ol.location.postcode,
                 sorted(ol.opening_hours.values_list("weekday", "opens", "closes")),
+                sorted(
+                    ol.exceptions.values_list("kind", "date_from", "date_until", "opens", "note")
+                ),
             )
             for ol in offer.offer_locations.select_related("location")
         ),

@@ -38,6 +38,7 @@ from wegweiser.directory.models import (
     OpeningHours,
     Organisation,
     OrganisationTranslation,
+    ScheduleException,
 )
 from wegweiser.opendata import hsds, tabular, validation
 from wegweiser.opendata.models import ImportedRecord, ImportRun
@@ -457,12 +458,20 @@ def _date(value) -> date | None:
         return None
 
 
-def _hours(schedules: list[dict], notes: list[str]) -> list[tuple]:
-    """Weekly opening windows as (weekday, opens, closes, valid_from, valid_until, note)."""
-    out = []
+def _hours(schedules: list[dict], notes: list[str]) -> tuple[list[tuple], list[tuple]]:
+    """Weekly opening windows as (weekday, opens, closes, valid_from, valid_until, note), and
+    dated extra openings (no `freq`) as (date_from, date_until, opens, closes, note)."""
+    weekly, extra = [], []
     for schedule in schedules:
         opens, closes = _time(schedule.get("opens_at")), _time(schedule.get("closes_at"))
         days = [d.strip().upper() for d in str(schedule.get("byday") or "").split(",") if d]
+        first = _date(schedule.get("valid_from") or schedule.get("dtstart"))
+        if not schedule.get("freq") and first and opens and (closes is None or closes > opens):
+            last = _date(schedule.get("valid_to")) or first
+            if last >= first:
+                note = _text(schedule, "description")[:200]
+                extra.append((first, last, opens, closes, note))
+                continue
         if schedule.get("freq") != "WEEKLY" or not opens or not closes or not days:
             notes.append(
                 _("Schedule %(id)s was left out: only weekly opening windows are imported.")
@@ -476,7 +485,7 @@ def _hours(schedules: list[dict], notes: list[str]) -> list[tuple]:
             )
             continue
         for day in days:
-            out.append(
+            weekly.append(
                 (
                     BYDAY[day[-2:]],
                     opens,
@@ -486,7 +495,7 @@ def _hours(schedules: list[dict], notes: list[str]) -> list[tuple]:
                     _text(schedule, "description")[:200],
                 )
             )
-    return sorted(set(out), key=lambda h: (h[0], h[1], h[2], str(h[3]), str(h[4]), h[5]))
+    return sorted(set(weekly), key=repr), sorted(set(extra), key=repr)
 
 
 class Vocabulary:
@@ -584,6 +593,7 @@ def _offer(record: dict, vocabulary: Vocabulary, report: Report) -> Incoming:
                 % {"id": sal.get("id", "?")}
             )
             continue
+        hours, extras = _hours(own, notes)
         sites.append(
             {
                 "external_id": str(sal.get("id", "")),
@@ -592,7 +602,8 @@ def _offer(record: dict, vocabulary: Vocabulary, report: Report) -> Incoming:
                 "by_appointment_only": any(
                     s.get("attending_type") == "by appointment" for s in own
                 ),
-                "hours": _hours(own, notes),
+                "hours": hours,
+                "extras": extras,
             }
         )
     organisation = record.get("organization")
@@ -768,14 +779,27 @@ def _current_many(offer_ids) -> dict[str, dict[int, set[int]]]:
 
 def _current_sites(offer_ids, result: Plan) -> dict[int, list]:
     out: dict[int, list] = {}
-    rows = OfferLocation.objects.filter(offer_id__in=offer_ids).prefetch_related("opening_hours")
+    rows = OfferLocation.objects.filter(offer_id__in=offer_ids).prefetch_related(
+        "opening_hours", "exceptions"
+    )
     for ol in rows.order_by("pk"):
         hours = sorted(
-            (h.weekday, h.opens, h.closes, h.valid_from, h.valid_until, h.note)
-            for h in ol.opening_hours.all()
+            (
+                (h.weekday, h.opens, h.closes, h.valid_from, h.valid_until, h.note)
+                for h in ol.opening_hours.all()
+            ),
+            key=repr,
+        )
+        extras = sorted(
+            (
+                (e.date_from, e.date_until, e.opens, e.closes, e.note)
+                for e in ol.exceptions.all()
+                if e.kind == ScheduleException.Kind.EXTRA
+            ),
+            key=repr,
         )
         out.setdefault(ol.offer_id, []).append(
-            (ol.location_id, ol.note, ol.by_appointment_only, hours)
+            (ol.location_id, ol.note, ol.by_appointment_only, hours, extras)
         )
     return {k: sorted(v, key=repr) for k, v in out.items()}
 
@@ -786,8 +810,9 @@ def _wanted_sites(item: Incoming, result: Plan) -> list | None:
         location = result.existing.get(("location", str(site["location"]["id"])))
         if location is None:
             return None  # a new place: certainly a change
-        hours = sorted(site["hours"], key=lambda h: (h[0], h[1], h[2], str(h[3]), str(h[4]), h[5]))
-        wanted.append((location, site["note"], site["by_appointment_only"], hours))
+        wanted.append(
+            (location, site["note"], site["by_appointment_only"], site["hours"], site["extras"])
+        )
     return sorted(wanted, key=repr)
 
 
@@ -935,7 +960,7 @@ def _write_relations(result: Plan, offers: dict[str, int], locations: dict[str, 
         Offer.categories.through.objects.filter(offer_id__in=chunk).delete()
         Offer.languages.through.objects.filter(offer_id__in=chunk).delete()
         OfferLocation.objects.filter(offer_id__in=chunk).delete()
-    categories, languages, places, hours = [], [], [], []
+    categories, languages, places, hours, extras = [], [], [], [], []
     for item in todo:
         pk = offers[item.external_id]
         categories += [
@@ -974,7 +999,20 @@ def _write_relations(result: Plan, offers: dict[str, int], locations: dict[str, 
                     note=note,
                 )
             )
+        for date_from, date_until, opens, closes, note in site["extras"]:
+            extras.append(
+                ScheduleException(
+                    offer_location_id=ol.pk,
+                    kind=ScheduleException.Kind.EXTRA,
+                    date_from=date_from,
+                    date_until=date_until,
+                    opens=opens,
+                    closes=closes,
+                    note=note,
+                )
+            )
     OpeningHours.objects.bulk_create(hours, batch_size=1000)
+    ScheduleException.objects.bulk_create(extras, batch_size=1000)
 
 
 def _write_translations(result: Plan, organisations, locations, offers) -> None:
