@@ -603,6 +603,31 @@ def test_round_trip_one_changed_description_changes_exactly_that_offer(world, ex
     assert world.offer.description == "Kleine Gruppen, Kinderbetreuung im Nebenraum."
 
 
+def test_closures_entered_here_survive_a_changed_import(world, exported, neighbour):
+    """HSDS cannot carry closures, so an import that replaces an offer's places keeps the
+    closures staff entered for a place the file still has."""
+    _import(_bytes(exported), office=neighbour, source="leipzig", dry_run=False)
+    first = exported[0]
+    copy = Offer.objects.get(organisation__office=neighbour, name=first["name"])
+    place = copy.offer_locations.get()
+    holiday = timezone.localdate() + timedelta(days=20)
+    ScheduleException.objects.create(
+        offer_location=place,
+        kind=ScheduleException.Kind.CLOSED,
+        date_from=holiday,
+        date_until=holiday,
+        note="Betriebsausflug",
+    )
+    first["service_at_locations"][0]["schedules"][0]["opens_at"] = "08:30"
+    report = _import(_bytes(exported), office=neighbour, source="leipzig", dry_run=False)
+    (row,) = [r for r in report.rows if r.outcome == "changed"]
+    assert row.fields == ["places and opening hours"]
+    place = copy.offer_locations.get()
+    closed = place.exceptions.filter(kind=ScheduleException.Kind.CLOSED)
+    assert list(closed.values_list("date_from", "note")) == [(holiday, "Betriebsausflug")]
+    assert place.opening_hours.filter(opens="08:30").exists()
+
+
 def test_an_organisation_of_the_office_with_the_same_name_is_adopted(world):
     organization = {"id": _new_id(), "name": world.organisation.name, "description": ""}
     service = _service("Nähcafé", organization=organization)

@@ -952,11 +952,27 @@ def _write(result: Plan, model, incoming: dict[str, Incoming], office, now, extr
 
 
 def _write_relations(result: Plan, offers: dict[str, int], locations: dict[str, int]) -> None:
-    """Categories, languages, places and opening hours of new and changed offers."""
+    """Categories, languages, places and opening hours of new and changed offers. Closures
+    entered here (HSDS cannot carry them) stay with their place if the file keeps it."""
     todo = [i for i in result.offers.values() if i.row.outcome in (NEW, CHANGED)]
     pks = [offers[i.external_id] for i in todo]
+    closures: dict[tuple[int, int], list[dict]] = {}
     for start in range(0, len(pks), 500):
         chunk = pks[start : start + 500]
+        kept = ScheduleException.objects.filter(
+            offer_location__offer_id__in=chunk, kind=ScheduleException.Kind.CLOSED
+        ).values(
+            "offer_location__offer_id",
+            "offer_location__location_id",
+            "date_from",
+            "date_until",
+            "opens",
+            "closes",
+            "note",
+        )
+        for row in kept:
+            place = (row.pop("offer_location__offer_id"), row.pop("offer_location__location_id"))
+            closures.setdefault(place, []).append(row)
         Offer.categories.through.objects.filter(offer_id__in=chunk).delete()
         Offer.languages.through.objects.filter(offer_id__in=chunk).delete()
         OfferLocation.objects.filter(offer_id__in=chunk).delete()
@@ -1009,6 +1025,12 @@ def _write_relations(result: Plan, offers: dict[str, int], locations: dict[str, 
                     opens=opens,
                     closes=closes,
                     note=note,
+                )
+            )
+        for closure in closures.get((ol.offer_id, ol.location_id), []):
+            extras.append(
+                ScheduleException(
+                    offer_location_id=ol.pk, kind=ScheduleException.Kind.CLOSED, **closure
                 )
             )
     OpeningHours.objects.bulk_create(hours, batch_size=1000)
