@@ -14,7 +14,6 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from typing import NamedTuple, TextIO
 
 from django.conf import settings
 from django.db.models import Count, Max, QuerySet
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from wegweiser.core import content
@@ -102,10 +100,8 @@ def in_chunks(qs: QuerySet, size: int | None = None, prepare: Callable | None = 
 
 
 def offer_urls() -> Callable[[object], str]:
-    """public id → the offer's public page, reversing the URL pattern once, not per offer."""
-    placeholder = str(uuid.UUID(int=0))
-    pattern = hsds.site_url(reverse("site:offer", kwargs={"public_id": placeholder}))
-    return lambda public_id: pattern.replace(placeholder, str(public_id))
+    """public id → the offer's public page (German)."""
+    return lambda public_id: hsds.public_url("site:offer", public_id)
 
 
 def _json(data) -> str:

@@ -223,7 +223,7 @@ def organization(org: Organisation, language: str, *, full: bool = True) -> dict
         "website": org.website,
         "legal_status": org.legal_status,
         "logo": site_url(org.logo.url) if org.logo else "",
-        "uri": site_url(_path("site:organisation", org.public_id, language)),
+        "uri": public_url("site:organisation", org.public_id, language),
         "translations": texts.translations({"name": "name", "description": "description"}),
     }
     if full:
@@ -494,10 +494,11 @@ def _path_pattern(name: str, language: str) -> str:
         return reverse(name, kwargs={"public_id": _PLACEHOLDER})
 
 
-def _path(name: str, public_id, language: str) -> str:
+def public_url(name: str, public_id, language: str = SOURCE) -> str:
     """The public page of a record, in the requested language where the site has it (the
-    route reversed once, the id put in its place)."""
-    return _path_pattern(name, language).replace(str(_PLACEHOLDER), str(public_id))
+    route reversed once per language, the id put in its place)."""
+    path = _path_pattern(name, language).replace(str(_PLACEHOLDER), str(public_id))
+    return site_url(path)
 
 
 def taxonomies() -> list[dict]:
