@@ -55,8 +55,68 @@ def _viewer(w):
     return {"pk": w.members[Role.VIEWER].pk}
 
 
+def _edition(w, *, published=False):
+    from wegweiser.guide import snapshot
+    from wegweiser.guide.models import Edition
+
+    edition = Edition.objects.create(
+        office=w.office, number=Edition.objects.count() + 1, title="Testauflage", languages=[]
+    )
+    if published:
+        edition.snapshot = snapshot.build(edition)
+        edition.status = Edition.Status.PUBLISHED
+        edition.save()
+    return edition
+
+
+def _rendering(w, *, status="done"):
+    from wegweiser.guide import services
+    from wegweiser.guide.models import Rendering
+
+    rendering = Rendering.objects.create(
+        edition=_edition(w, published=True),
+        language="de",
+        paper="a5",
+        status=status,
+        input_hash="0" * 64,
+        size=16,
+    )
+    services.file_path(rendering.input_hash).write_bytes(b"%PDF-1.7\n%%EOF\n")
+    return rendering
+
+
+def _public_file(w):
+    rendering = _rendering(w)
+    return {"number": rendering.edition.number, "language": "de", "paper": "a5"}
+
+
+# Editions: members read them; coordinators and staff change them (partner editors and the
+# others are refused with 403, as for every office-wide creation).
+EDITION_POST = {**CREATE_IN_OFFICE, Role.COORDINATOR: REDIRECT, Role.STAFF: REDIRECT}
+
 # url name → (method, kwargs factory from the world, expectations)
 TABLE = {
+    "guide:editions": ("get", lambda w: {}, EVERYONE_OK),
+    "guide:file": ("get", _public_file, EVERYONE_OK),
+    "guide_staff:list": ("get", lambda w: {}, MEMBERS_OK),
+    "guide_staff:create": ("get", lambda w: {}, CREATE_IN_OFFICE),
+    "guide_staff:detail": ("get", lambda w: {"pk": _edition(w).pk}, MEMBERS_OK),
+    "guide_staff:edit": ("get", lambda w: {"pk": _edition(w).pk}, CREATE_IN_OFFICE),
+    "guide_staff:changes": (
+        "get",
+        lambda w: {"pk": _edition(w, published=True).pk},
+        MEMBERS_OK,
+    ),
+    "guide_staff:preview": ("post", lambda w: {"pk": _edition(w).pk}, EDITION_POST),
+    "guide_staff:publish": ("post", lambda w: {"pk": _edition(w).pk}, EDITION_POST),
+    "guide_staff:delete": ("post", lambda w: {"pk": _edition(w).pk}, EDITION_POST),
+    "guide_staff:print": ("post", lambda w: {"pk": _edition(w, published=True).pk}, EDITION_POST),
+    "guide_staff:retry": (
+        "post",
+        lambda w: {"pk": _rendering(w, status="failed").pk},
+        EDITION_POST,
+    ),
+    "guide_staff:file": ("get", lambda w: {"pk": _rendering(w).pk}, MEMBERS_OK),
     "accounts:verify": ("get", lambda w: {}, LOGGED_IN_OK),
     "accounts:second_factor_setup": ("get", lambda w: {}, LOGGED_IN_OK),
     "accounts:reauth": ("get", lambda w: {}, LOGGED_IN_OK),

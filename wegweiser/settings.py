@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "wegweiser.translations",
     "wegweiser.events",
     "wegweiser.opendata",
+    "wegweiser.guide",
 ]
 
 MIDDLEWARE = [

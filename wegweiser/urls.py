@@ -11,6 +11,7 @@ urlpatterns = [
     # Before the directory's "staff/<kind>/<id>/archive/", which would take events' URLs.
     path("staff/events/", include("wegweiser.events.staff_urls")),
     path("staff/open-data/", include("wegweiser.opendata.staff_urls")),
+    path("staff/guide/", include("wegweiser.guide.staff_urls")),
     path("staff/", include("wegweiser.directory.urls")),
     path("staff/", include("wegweiser.core.urls")),
     path("staff/site/", include("wegweiser.site.staff_urls")),
@@ -22,5 +23,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("wegweiser.site.urls")),
     path("", include("wegweiser.events.urls")),
+    path("", include("wegweiser.guide.urls")),
     prefix_default_language=True,
 )

@@ -58,6 +58,7 @@ def demo_paths():
         "/organisationen/",
         f"/organisation/{organisation.public_id}/",
         "/glossar/",
+        "/broschueren/",
         "/barrierefreiheit/",
         "/impressum/",
         "/datenschutz/",

@@ -31,6 +31,7 @@ from wegweiser.directory.models import (
 )
 from wegweiser.directory.reference import reference_data_load, stable_uuid
 from wegweiser.events.demo_loader import load_demo_events
+from wegweiser.guide.demo import load_demo_editions
 from wegweiser.search.index import rebuild_index
 from wegweiser.site.content import site_content_load
 
@@ -47,6 +48,9 @@ DEMO_USERS = [
     ("uebersetzung", "Übersetzung Arabisch (Demo)", Role.TRANSLATOR, ["ar"], []),
     ("lesen", "Lesezugang (Demo)", Role.VIEWER, [], []),
 ]
+
+
+DEMO_OFFICE_SLUG = "leipziger-osten"
 
 
 def demo_files() -> list[Path]:
@@ -75,7 +79,7 @@ class DemoLoader:
     @transaction.atomic
     def run(self) -> dict[str, int]:
         self.office, _ = Office.objects.get_or_create(
-            slug="leipziger-osten", defaults={"name": DEMO_OFFICE, "is_demo": True}
+            slug=DEMO_OFFICE_SLUG, defaults={"name": DEMO_OFFICE, "is_demo": True}
         )
         locations: dict[str, Location] = {}
         for part in self.data:
@@ -273,6 +277,7 @@ def load_demo() -> dict[str, int]:
         loader = DemoLoader(data)
         created = loader.run()
         created["events"] = load_demo_events(loader.office)
+        created["editions"] = load_demo_editions(loader.office)
         if any(created.values()):
             rebuild_index()
             content_changed()
