@@ -31,7 +31,7 @@ from wegweiser.core.qr import qr_png
 from wegweiser.site.localize import SOURCE
 
 TEMPLATE = Path(__file__).with_name("typst") / "brochure.typ"
-FONT_PACKAGES = ("fontpkg_noto_sans", "fontpkg_noto_sans_arabic")
+FONT_PACKAGES = ("fontpkg_noto_sans", "fontpkg_ibm_plex_sans_arabic")
 RTL = {"ar", "fa"}
 MM = 72 / 25.4
 BLEED_MM = 3
