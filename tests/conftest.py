@@ -47,6 +47,12 @@ def _database_is_what_was_asked(django_db_setup, django_db_blocker):
             assert connection.vendor == "postgresql"
 
 
+@pytest.fixture(autouse=True)
+def _own_brochure_folder(settings, tmp_path):
+    """Typeset brochures are cached by the hash of their inputs: each test starts empty."""
+    settings.BROCHURE_DIR = tmp_path / "brochures"
+
+
 @pytest.fixture
 def site_content(db):
     from wegweiser.site.content import site_content_load

@@ -179,6 +179,8 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = DATA_DIR / "mail"
+# Typeset brochures (named by the hash of their inputs) and their QR codes.
+BROCHURE_DIR = Path(env_str("BROCHURE_DIR", str(DATA_DIR / "brochures")))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

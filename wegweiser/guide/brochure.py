@@ -6,6 +6,7 @@ marked when it falls back to German. `render()` typesets it with the fonts of th
 font packages only (nothing fetched, no system fonts), tagged, and where print marks are
 asked for, with bleed and crop marks and the PDF's trim and bleed boxes set."""
 
+import hashlib
 import io
 import json
 import math
@@ -13,6 +14,7 @@ import re
 import tempfile
 import time
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
@@ -20,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 import typst
+from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
@@ -106,8 +109,6 @@ def check_glyphs(doc: dict) -> None:
 
 def template_digest() -> str:
     """Part of every rendering's input hash: a new template or typst renders anew."""
-    import hashlib
-
     source = TEMPLATE.read_bytes() + Path(__file__).read_bytes() + typst.__version__.encode()
     return hashlib.sha256(source).hexdigest()
 
@@ -529,7 +530,21 @@ def _changes_doc(changes: dict, language: str) -> dict:
 
 @lru_cache(maxsize=4096)
 def _qr(url: str) -> bytes:
-    return qr_png(url, mask=0)
+    """A QR code as a small PNG, kept on disk: the codes of an offer's page do not change
+    between editions, previews and paper sizes."""
+    path = (
+        Path(settings.BROCHURE_DIR) / "qr" / f"{hashlib.sha256(url.encode()).hexdigest()[:32]}.png"
+    )
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    data = qr_png(url, mask=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{uuid.uuid4().hex}.part")
+    partial.write_bytes(data)
+    partial.replace(path)
+    return data
 
 
 @dataclass

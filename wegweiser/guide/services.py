@@ -17,7 +17,6 @@ from wegweiser.guide import brochure, snapshot
 from wegweiser.guide.models import Edition, Paper, Rendering
 
 logger = logging.getLogger(__name__)
-FOLDER = "brochures"
 
 
 class EditionLocked(Exception):
@@ -29,7 +28,7 @@ class EditionConflict(Exception):
 
 
 def folder() -> Path:
-    path = settings.DATA_DIR / FOLDER
+    path = Path(settings.BROCHURE_DIR)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
