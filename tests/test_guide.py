@@ -476,3 +476,23 @@ def test_the_demo_has_two_published_editions_with_brochures_in_every_language(db
     assert {r.language for r in previous.renderings.filter(status="done")} == languages
     changes = services.changes_of(current)
     assert changes["added"] and changes["removed"] and changes["changed"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rendering_whose_file_is_gone_is_typeset_again(district, client):
+    world, _categories, _offers = district
+    coordinator = world.members[Role.COORDINATOR].user
+    edition = _edition(world.office, languages=[])
+    services.edition_publish(edition, actor=coordinator)
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    rendering = edition.renderings.get(paper="a5")
+    services.file_path(rendering.input_hash).unlink()  # restored without the brochures
+    login(client, coordinator)
+    page = client.get(reverse("guide_staff:detail", args=[edition.pk])).content.decode()
+    assert reverse("guide_staff:retry", args=[rendering.pk]) in page
+    assert client.get(reverse("guide:file", args=[1, "de", "a5"])).status_code == 404
+    client.post(reverse("guide_staff:retry", args=[rendering.pk]))
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    rendering.refresh_from_db()
+    assert rendering.status == "done" and services.file_path(rendering.input_hash).is_file()
+    assert client.get(reverse("guide:file", args=[1, "de", "a5"])).status_code == 200

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wegweiser.directory.models import Area, Category
 from wegweiser.directory.validators import reencode_logo
+from wegweiser.guide.brochure import RTL
 from wegweiser.guide.models import Edition, Paper
 from wegweiser.site.localize import SOURCE
 
@@ -60,13 +61,16 @@ class EditionForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
         else:
             latest = Edition.objects.filter(office=office).order_by("-number").first()
-            self.fields["number"].initial = (latest.number + 1) if latest else 1
-            self.fields["languages"].initial = [code for code, _name in OTHER_LANGUAGES]
+            self.initial.setdefault("number", (latest.number + 1) if latest else 1)
+            if not self.instance.languages:
+                self.initial["languages"] = [code for code, _name in OTHER_LANGUAGES]
         for code, name in OTHER_LANGUAGES:
             self.fields[f"foreword_{code}"] = forms.CharField(
                 label=_("Foreword in %(language)s") % {"language": name},
                 required=False,
-                widget=forms.Textarea(attrs={"rows": 3}),
+                widget=forms.Textarea(
+                    attrs={"rows": 3, "lang": code, "dir": "rtl" if code in RTL else "ltr"}
+                ),
                 initial=self.instance.foreword_translations.get(code, ""),
                 help_text=_("Left empty, the German foreword is printed, marked as German."),
             )

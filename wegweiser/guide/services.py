@@ -128,10 +128,9 @@ def request_rendering(edition: Edition, language: str, paper: str, print_ready=F
     rendering, _created = Rendering.objects.get_or_create(
         edition=edition, language=language, paper=paper, print_ready=print_ready
     )
-    if rendering.input_hash == digest and rendering.status in (
-        Rendering.Status.DONE,
-        Rendering.Status.QUEUED,
-        Rendering.Status.RUNNING,
+    if rendering.input_hash == digest and (
+        rendering.status in (Rendering.Status.QUEUED, Rendering.Status.RUNNING)
+        or (rendering.status == Rendering.Status.DONE and file_path(digest).exists())
     ):
         return rendering
     rendering.input_hash = digest
@@ -162,6 +161,13 @@ def _finish_reused(rendering: Rendering) -> None:
     rendering.pages = same.pages if same else rendering.pages
     rendering.finished_at = timezone.now()
     rendering.save()
+    _public_list_changed(rendering.edition)
+
+
+def _public_list_changed(edition: Edition) -> None:
+    """A published edition's new file shows on the public list of editions."""
+    if edition.is_published:
+        content_changed()
 
 
 def _stage(rendering: Rendering, status: str, stage: str) -> None:
@@ -211,6 +217,7 @@ def run_rendering(rendering_id: int) -> str:
         error="",
         finished_at=timezone.now(),
     )
+    _public_list_changed(edition)
     return "rendered"
 
 
@@ -233,7 +240,7 @@ def _logo(edition: Edition) -> tuple[bytes | None, str]:
 
 
 def retry(rendering: Rendering) -> Rendering:
-    """Queue a failed rendering again."""
+    """Queue a failed rendering (or one whose file is gone) again."""
     rendering.input_hash = ""
     rendering.save(update_fields=["input_hash"])
     return request_rendering(

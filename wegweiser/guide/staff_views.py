@@ -84,6 +84,11 @@ def edition_detail(request, pk):
     membership = _member(request)
     edition = _edition(membership, pk)
     renderings = list(edition.renderings.all())
+    for r in renderings:
+        # After a restore without the brochure folder, a ready rendering may lack its file.
+        r.missing = (
+            r.status == Rendering.Status.DONE and not services.file_path(r.input_hash).is_file()
+        )
     changes = services.changes_of(edition)
     busy = any(r.status in (Rendering.Status.QUEUED, Rendering.Status.RUNNING) for r in renderings)
     count = len(edition.snapshot["offers"]) if edition.snapshot else None
@@ -204,7 +209,10 @@ def _rendering(membership, pk) -> Rendering:
 def rendering_retry(request, pk):
     membership = _member(request, edit=True)
     rendering = _rendering(membership, pk)
-    if rendering.status != Rendering.Status.FAILED:
+    missing = not services.file_path(rendering.input_hash or "-").is_file()
+    if rendering.status != Rendering.Status.FAILED and not (
+        rendering.status == Rendering.Status.DONE and missing
+    ):
         messages.error(request, _("Only a failed rendering can be tried again."))
     else:
         services.retry(rendering)

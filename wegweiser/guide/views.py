@@ -18,11 +18,11 @@ def _published():
 @require_GET
 @public_page
 def edition_list(request):
-    done = Rendering.objects.filter(status=Rendering.Status.DONE, print_ready=False)
+    files = Rendering.objects.filter(print_ready=False).exclude(status=Rendering.Status.FAILED)
     editions = (
         _published()
         .select_related("office")
-        .prefetch_related(Prefetch("renderings", queryset=done, to_attr="files"))
+        .prefetch_related(Prefetch("renderings", queryset=files, to_attr="files"))
         .order_by("-stand", "-number")
     )
     editions = list(editions)
