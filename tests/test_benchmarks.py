@@ -50,3 +50,30 @@ def test_harness_smoke_run(tmp_path):
         assert row.rstrip(" |").endswith("200: 20"), row
     [stream] = [line for line in report.read_text().splitlines() if "format=ndjson" in line]
     assert "status 200" in stream and "INCOMPLETE" not in stream, stream
+
+
+def test_brochure_benchmark_smoke_run(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.brochure",
+            "--entries",
+            "12",
+            "--language",
+            "ar",
+            "--repeat",
+            "2",
+            "--output",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    [report] = list(tmp_path.glob("*-brochure.md"))
+    [row] = [line for line in report.read_text().splitlines() if line.startswith("| 12 | ar |")]
+    first, median, minimum, pages, size, rss = (float(c) for c in row.strip("|").split("|")[2:])
+    assert 0 < minimum <= median and first > 0 and pages > 5 and size > 0 and rss > 50

@@ -75,22 +75,19 @@ def missing_glyphs(text: str) -> set[str]:
     }
 
 
-def _strings(value, where=""):
+def _strings(value):
+    """Every string in the document."""
     if isinstance(value, str):
-        yield where, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key != "qr":
-                yield from _strings(item, where or (value.get("text", "") if key == "text" else ""))
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item, where)
+        yield value
+    elif isinstance(value, dict | list):
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _strings(item)
 
 
 def check_glyphs(doc: dict) -> None:
     """Refuse, with the characters and the texts they are in, what would print as boxes."""
     problems: dict[str, str] = {}
-    for _where, text in _strings(doc):
+    for text in _strings(doc):
         for ch in missing_glyphs(text):
             problems.setdefault(ch, text[:60])
     if problems:
@@ -114,7 +111,7 @@ def template_digest() -> str:
 
 
 def breakable(text: str) -> str:
-    """Words longer than a line gets break opportunities (zero-width spaces) every 20
+    """Words longer than a line get break opportunities (zero-width spaces) every 20
     characters, so a 200-character word wraps instead of running off the page."""
     return LONG_WORD.sub(
         lambda m: ZWSP.join(m.group(0)[i : i + 20] for i in range(0, len(m.group(0)), 20)),
@@ -271,7 +268,7 @@ def _document(snapshot, language, paper, print_ready, changes) -> dict:
                 place["lat"],
                 place["lon"],
                 name,
-                f"{place['street']}, {place['postcode']} {place['city']}",
+                isolate(f"{place['street']}, {place['postcode']} {place['city']}", language),
             )
         return places[place["id"]].number
 
