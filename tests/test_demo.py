@@ -41,6 +41,7 @@ def test_demo_district_is_big_enough_and_loading_twice_changes_nothing():
         "locations": 0,
         "users": 0,
         "events": 0,
+        "editions": 0,
     }
 
     assert Organisation.objects.count() >= 60

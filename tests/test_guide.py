@@ -148,10 +148,11 @@ def test_qr_codes_decode_to_the_live_urls(district):
             decoded.update(code.text for code in zxingcpp.read_barcodes(image))
     finally:
         document.close()
-    expected = {
-        reverse("site:offer", kwargs={"public_id": offer.public_id}).replace("/de/", "/vi/")
-        for offer in [*offers, world.offer]  # the world's own offer has no topic
-    }
+    with translation.override("vi"):
+        expected = {
+            reverse("site:offer", kwargs={"public_id": offer.public_id})
+            for offer in [*offers, world.offer]  # the world's own offer has no topic
+        }
     assert {re.sub(r"^https?://[^/]+", "", url) for url in decoded} == expected
 
 
@@ -393,7 +394,8 @@ def test_publishing_renders_in_the_background_with_progress_and_cache(district, 
     # The public list links every file with its size, and the file is a PDF.
     client.logout()
     listing = client.get("/de/broschueren/").content.decode()
-    link = reverse("guide:file", args=[1, "ar", "a5"])
+    with translation.override("de"):
+        link = reverse("guide:file", args=[1, "ar", "a5"])
     assert link in listing
     download = client.get(link)
     assert download["Content-Type"] == "application/pdf"
