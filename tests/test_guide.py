@@ -498,3 +498,20 @@ def test_a_rendering_whose_file_is_gone_is_typeset_again(district, client):
     rendering.refresh_from_db()
     assert rendering.status == "done" and services.file_path(rendering.input_hash).is_file()
     assert client.get(reverse("guide:file", args=[1, "de", "a5"])).status_code == 200
+
+
+def test_changing_a_draft_drops_its_previews(district, client):
+    world, _categories, _offers = district
+    login(client, world.members[Role.COORDINATOR].user)
+    edition = _edition(world.office, languages=["tr"])
+    client.post(reverse("guide_staff:preview", args=[edition.pk]))
+    assert sorted(edition.renderings.values_list("language", flat=True)) == ["de", "tr"]
+    edition.refresh_from_db()
+    assert len(edition.snapshot["offers"]) == 10
+    response = client.post(
+        reverse("guide_staff:edit", args=[edition.pk]),
+        {"number": 1, "title": "Neu", "stand": "2027-01-01", "all_offers": "on", "version": 1},
+    )
+    assert response.status_code == 302
+    edition.refresh_from_db()
+    assert edition.snapshot is None and not edition.renderings.exists()

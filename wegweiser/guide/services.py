@@ -49,7 +49,9 @@ def edition_save(
         if expected_version is not None and current.version != expected_version:
             raise EditionConflict
         edition.version = current.version + 1
-        edition.snapshot = None  # a changed draft's preview no longer shows it
+        # A changed draft's previews no longer show it (their files stay in the cache).
+        edition.snapshot = None
+        edition.renderings.all().delete()
     edition.save()
     edition.categories.set(categories)
     edition.areas.set(areas)
@@ -170,9 +172,15 @@ def _public_list_changed(edition: Edition) -> None:
         content_changed()
 
 
+def _same_request(rendering: Rendering):
+    """The rendering's row while it still asks for these inputs: a newer request (a new
+    preview meanwhile) is left to its own task."""
+    return Rendering.objects.filter(pk=rendering.pk, input_hash=rendering.input_hash)
+
+
 def _stage(rendering: Rendering, status: str, stage: str) -> None:
     rendering.status, rendering.stage = status, stage
-    Rendering.objects.filter(pk=rendering.pk).update(status=status, stage=stage)
+    _same_request(rendering).update(status=status, stage=stage)
 
 
 def run_rendering(rendering_id: int) -> str:
@@ -204,10 +212,10 @@ def run_rendering(rendering_id: int) -> str:
     except Exception:  # noqa: BLE001 - any failure is kept for staff to see and retry
         logger.exception("rendering %s failed", rendering.pk)
         return _failed(rendering, traceback.format_exc(limit=3))
-    partial = target.with_suffix(".part")
+    partial = target.with_suffix(f".{rendering.pk}.part")
     partial.write_bytes(result.pdf)
     partial.replace(target)
-    Rendering.objects.filter(pk=rendering.pk).update(
+    _same_request(rendering).update(
         status=Rendering.Status.DONE,
         stage="",
         size=len(result.pdf),
@@ -222,7 +230,7 @@ def run_rendering(rendering_id: int) -> str:
 
 
 def _failed(rendering: Rendering, message: str) -> str:
-    Rendering.objects.filter(pk=rendering.pk).update(
+    _same_request(rendering).update(
         status=Rendering.Status.FAILED, stage="", error=message[:4000], finished_at=timezone.now()
     )
     return "failed"
