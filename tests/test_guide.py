@@ -172,7 +172,7 @@ def test_a_published_edition_does_not_change_when_the_live_data_does(district, c
     edition.refresh_from_db()
     assert snapshot.digest(edition.snapshot) == frozen
     for rendering in edition.renderings.all():
-        again = services.request_rendering(edition, rendering.language, rendering.paper)
+        again = services.rendering_request(edition, rendering.language, rendering.paper)
         assert again.input_hash == hashes[rendering.pk]
         assert again.status == Rendering.Status.DONE
         assert services.file_path(again.input_hash).read_bytes() == before[rendering.pk]
@@ -257,7 +257,7 @@ def test_the_change_list_is_a_page_and_an_appendix(district, client):
     second = _edition(world.office, number=2, title="2. Auflage")
     second.snapshot = snapshot.build(second)
     second.save()
-    changes = services.changes_of(second)
+    changes = services.edition_changes(second)
     assert [c["fields"] for c in changes["changed"]] == [["name"]]
     login(client, coordinator)
     page = client.get(reverse("guide_staff:changes", args=[second.pk])).content.decode()
@@ -389,7 +389,7 @@ def test_publishing_renders_in_the_background_with_progress_and_cache(district, 
 
     tasks = DBTaskResult.objects.count()
     edition.refresh_from_db()
-    again = services.request_rendering(edition, "ar", "a5")
+    again = services.rendering_request(edition, "ar", "a5")
     assert again.status == "done" and DBTaskResult.objects.count() == tasks
     # The public list links every file with its size, and the file is a PDF.
     client.logout()
@@ -476,7 +476,7 @@ def test_the_demo_has_two_published_editions_with_brochures_in_every_language(db
     done = current.renderings.filter(status="done")
     assert {r.language for r in done.filter(paper="a5")} == languages
     assert {r.language for r in previous.renderings.filter(status="done")} == languages
-    changes = services.changes_of(current)
+    changes = services.edition_changes(current)
     assert changes["added"] and changes["removed"] and changes["changed"]
 
 

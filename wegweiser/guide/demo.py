@@ -96,9 +96,9 @@ def render_demo_brochures(office, *, verbose=None) -> int:
         papers = (Paper.A5, Paper.A4) if edition.number == 3 else (Paper.A5,)
         for language in edition.snapshot["edition"]["languages"]:
             for paper in papers:
-                rendering = services.request_rendering(edition, language, paper)
+                rendering = services.rendering_request(edition, language, paper)
                 if rendering.status != Rendering.Status.DONE:
-                    outcome = services.run_rendering(rendering.pk)
+                    outcome = services.rendering_run(rendering.pk)
                     typeset += outcome == "rendered"
                     if verbose:
                         verbose(f"  {edition.number}. {language} {paper}: {outcome}")

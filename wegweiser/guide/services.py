@@ -74,7 +74,7 @@ def edition_publish(edition: Edition, *, actor) -> Edition:
     audit_log(action="guide.edition.published", actor=actor, office=edition.office, obj=edition)
     for language in edition.snapshot["edition"]["languages"]:
         for paper in (Paper.A5, Paper.A4):
-            request_rendering(edition, language, paper)
+            rendering_request(edition, language, paper)
     transaction.on_commit(content_changed)
     return edition
 
@@ -86,11 +86,11 @@ def edition_preview(edition: Edition) -> Edition:
     edition.snapshot = snapshot.build(edition)
     Edition.objects.filter(pk=edition.pk).update(snapshot=edition.snapshot)
     for language in edition.snapshot["edition"]["languages"]:
-        request_rendering(edition, language, Paper.A5)
+        rendering_request(edition, language, Paper.A5)
     return edition
 
 
-def changes_of(edition: Edition) -> dict | None:
+def edition_changes(edition: Edition) -> dict | None:
     """What changed against the previous published edition (None without a snapshot)."""
     if edition.snapshot is None:
         return None
@@ -98,7 +98,7 @@ def changes_of(edition: Edition) -> dict | None:
     return snapshot.changes(previous.snapshot if previous else None, edition.snapshot)
 
 
-def input_hash(edition: Edition, language: str, paper: str, print_ready: bool) -> str:
+def rendering_input_hash(edition: Edition, language: str, paper: str, print_ready: bool) -> str:
     """Everything the PDF depends on: the frozen data, the language, the paper, the print
     marks, the logo, the previous edition's data (its change list) and the template."""
     previous = edition.previous()
@@ -124,9 +124,9 @@ def _logo_digest(edition: Edition) -> str:
         return "missing"
 
 
-def request_rendering(edition: Edition, language: str, paper: str, print_ready=False):
+def rendering_request(edition: Edition, language: str, paper: str, print_ready=False):
     """Queue a rendering; when a PDF of exactly these inputs exists, use it at once."""
-    digest = input_hash(edition, language, paper, print_ready)
+    digest = rendering_input_hash(edition, language, paper, print_ready)
     rendering, _created = Rendering.objects.get_or_create(
         edition=edition, language=language, paper=paper, print_ready=print_ready
     )
@@ -183,7 +183,7 @@ def _stage(rendering: Rendering, status: str, stage: str) -> None:
     _same_request(rendering).update(status=status, stage=stage)
 
 
-def run_rendering(rendering_id: int) -> str:
+def rendering_run(rendering_id: int) -> str:
     """The background task's work: typeset one brochure unless its file exists already.
     A failure is kept on the rendering with its message, for the coordinator to see."""
     rendering = Rendering.objects.select_related("edition__office").filter(pk=rendering_id).first()
@@ -202,7 +202,7 @@ def run_rendering(rendering_id: int) -> str:
                 rendering.language,
                 paper=rendering.paper,
                 print_ready=rendering.print_ready,
-                changes=changes_of(edition),
+                changes=edition_changes(edition),
             )
         logo, suffix = _logo(edition)
         _stage(rendering, Rendering.Status.RUNNING, "typesetting")
@@ -247,10 +247,10 @@ def _logo(edition: Edition) -> tuple[bytes | None, str]:
     return data, Path(edition.logo.name).suffix.lower() or ".png"
 
 
-def retry(rendering: Rendering) -> Rendering:
+def rendering_retry(rendering: Rendering) -> Rendering:
     """Queue a failed rendering (or one whose file is gone) again."""
     rendering.input_hash = ""
     rendering.save(update_fields=["input_hash"])
-    return request_rendering(
+    return rendering_request(
         rendering.edition, rendering.language, rendering.paper, rendering.print_ready
     )

@@ -89,7 +89,7 @@ def edition_detail(request, pk):
         r.missing = (
             r.status == Rendering.Status.DONE and not services.file_path(r.input_hash).is_file()
         )
-    changes = services.changes_of(edition)
+    changes = services.edition_changes(edition)
     busy = any(r.status in (Rendering.Status.QUEUED, Rendering.Status.RUNNING) for r in renderings)
     count = len(edition.snapshot["offers"]) if edition.snapshot else None
     if count is None and not edition.is_published:
@@ -139,7 +139,7 @@ def edition_changes(request, pk):
         {
             "edition": edition,
             "previous": edition.previous(),
-            "changes": _changes_view(services.changes_of(edition)),
+            "changes": _changes_view(services.edition_changes(edition)),
         },
     )
 
@@ -192,7 +192,7 @@ def edition_print(request, pk):
     elif form.cleaned_data["language"] not in edition.snapshot["edition"]["languages"]:
         messages.error(request, _("This edition is not in that language."))
     else:
-        services.request_rendering(
+        services.rendering_request(
             edition, form.cleaned_data["language"], form.cleaned_data["paper"], print_ready=True
         )
         messages.success(request, _("The print-ready file is being typeset."))
@@ -215,7 +215,7 @@ def rendering_retry(request, pk):
     ):
         messages.error(request, _("Only a failed rendering can be tried again."))
     else:
-        services.retry(rendering)
+        services.rendering_retry(rendering)
         messages.success(request, _("The brochure is being typeset again."))
     return redirect("guide_staff:detail", rendering.edition_id)
 

@@ -7,4 +7,4 @@ from wegweiser.guide import services
 
 @task()
 def render_brochure(*, rendering_id: int) -> str:
-    return services.run_rendering(rendering_id)
+    return services.rendering_run(rendering_id)
