@@ -94,8 +94,27 @@ def _public_file(w):
 # others are refused with 403, as for every office-wide creation).
 EDITION_POST = {**CREATE_IN_OFFICE, Role.COORDINATOR: REDIRECT, Role.STAFF: REDIRECT}
 
+def _invitation(w):
+    from wegweiser.partners import services
+
+    invitation = services.invitation_create(
+        office=w.office,
+        organisation=w.partner_organisation,
+        email="x@partner.example",
+        name="",
+        language="de",
+        actor=None,
+    )
+    return {"pk": invitation.pk}
+
+
 # url name → (method, kwargs factory from the world, expectations)
 TABLE = {
+    "partners_staff:list": ("get", lambda w: {}, CREATE_IN_OFFICE),
+    "partners_staff:resend": ("post", _invitation, EDITION_POST),
+    "partners_staff:revoke": ("post", _invitation, EDITION_POST),
+    # An unknown token: the same "does not work" page for everybody.
+    "partners:accept": ("get", lambda w: {"token": "unknown"}, dict.fromkeys(ACTORS, NOT_FOUND)),
     "guide:editions": ("get", lambda w: {}, EVERYONE_OK),
     "guide:file": ("get", _public_file, EVERYONE_OK),
     "guide_staff:list": ("get", lambda w: {}, MEMBERS_OK),

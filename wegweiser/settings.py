@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "wegweiser.events",
     "wegweiser.opendata",
     "wegweiser.guide",
+    "wegweiser.partners",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,7 @@ MACHINE_TRANSLATION_TIMEOUT = float(env_int("MACHINE_TRANSLATION_TIMEOUT", 15))
 MACHINE_TRANSLATION_MONTHLY_CHARACTERS = env_int("MACHINE_TRANSLATION_MONTHLY_CHARACTERS", 500_000)
 
 # How long an entry may go unverified before it counts as stale (days).
+INVITATION_DAYS = env_int("INVITATION_DAYS", 14)  # how long a partner's invitation link works
 DEFAULT_REVIEW_INTERVAL_DAYS = env_int("DEFAULT_REVIEW_INTERVAL_DAYS", 182)
 # Registrations for events are deleted this many days after the date they were for.
 EVENT_REGISTRATION_RETENTION_DAYS = env_int("EVENT_REGISTRATION_RETENTION_DAYS", 30)

@@ -7,11 +7,13 @@ from wegweiser.site import views as site_views
 
 urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
+    path("accounts/invitation/", include("wegweiser.partners.urls")),
     path("accounts/", include("wegweiser.accounts.urls")),
     # Before the directory's "staff/<kind>/<id>/archive/", which would take events' URLs.
     path("staff/events/", include("wegweiser.events.staff_urls")),
     path("staff/open-data/", include("wegweiser.opendata.staff_urls")),
     path("staff/guide/", include("wegweiser.guide.staff_urls")),
+    path("staff/partners/", include("wegweiser.partners.staff_urls")),
     path("staff/", include("wegweiser.directory.urls")),
     path("staff/", include("wegweiser.core.urls")),
     path("staff/site/", include("wegweiser.site.staff_urls")),
