@@ -48,6 +48,15 @@ def _database_is_what_was_asked(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Counters kept in the cache (rate limits of the API and of residents' messages) start
+    at zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _own_brochure_folder(settings, tmp_path):
     """Typeset brochures are cached by the hash of their inputs: each test starts empty."""
     settings.BROCHURE_DIR = tmp_path / "brochures"

@@ -94,6 +94,7 @@ def _public_file(w):
 # others are refused with 403, as for every office-wide creation).
 EDITION_POST = {**CREATE_IN_OFFICE, Role.COORDINATOR: REDIRECT, Role.STAFF: REDIRECT}
 
+
 def _invitation(w):
     from wegweiser.partners import services
 
@@ -110,6 +111,7 @@ def _invitation(w):
 
 # url name → (method, kwargs factory from the world, expectations)
 TABLE = {
+    "site:suggest": ("get", lambda w: {}, EVERYONE_OK),
     "partners_staff:list": ("get", lambda w: {}, CREATE_IN_OFFICE),
     "partners_staff:resend": ("post", _invitation, EDITION_POST),
     "partners_staff:revoke": ("post", _invitation, EDITION_POST),

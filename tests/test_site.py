@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import LocationFactory, OfferFactory, OfferLocationFactory
 from tests.helpers import login
@@ -150,9 +150,20 @@ def test_vcard_and_qr(world, client):
     assert qr.content.startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')
 
 
+def _shown(seconds_ago=30):
+    """The signed time stamp a shown feedback form carries, as if shown a while ago."""
+    import time
+
+    from wegweiser.site.forms import form_stamp
+
+    return form_stamp(time.time() - seconds_ago)
+
+
 def test_report_a_mistake(world, client):
     url = _url(world, "tr", "site:offer_report")
-    response = client.post(url, {"message": "Die Telefonnummer ist falsch.", "contact": ""})
+    response = client.post(
+        url, {"message": "Die Telefonnummer ist falsch.", "contact": "", "shown": _shown()}
+    )
     assert response.status_code == 302
     feedback = Feedback.objects.get()
     assert feedback.offer == world.offer and feedback.language == "tr"
@@ -165,7 +176,7 @@ def test_report_a_mistake(world, client):
 def test_accessibility_statement_has_a_feedback_form(world, client):
     page = client.get("/de/barrierefreiheit/")
     assert page.status_code == 200 and b"<form" in page.content
-    client.post("/de/barrierefreiheit/", {"message": "Kontrast zu schwach"})
+    client.post("/de/barrierefreiheit/", {"message": "Kontrast zu schwach", "shown": _shown()})
     assert Feedback.objects.get().kind == "accessibility"
 
 
@@ -303,7 +314,9 @@ def test_staff_edit_the_imprint_and_the_public_page_changes(world, client):
 
 
 def test_staff_see_and_close_feedback(world, client):
-    client.post(_url(world, "de", "site:offer_report"), {"message": "Falsche Uhrzeit"})
+    client.post(
+        _url(world, "de", "site:offer_report"), {"message": "Falsche Uhrzeit", "shown": _shown()}
+    )
     login(client, world.members[Role.STAFF].user)
     page = client.get(reverse("site_staff:feedback_list"))
     assert "Falsche Uhrzeit" in page.content.decode()
@@ -386,3 +399,58 @@ def test_large_bodies_are_not_kept_in_the_page_cache_but_still_answer_304(
     assert first.status_code == 200 and len(first.content) > 100
     assert not [k for k in cache._cache if "page:" in k]  # nothing stored
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_suggest_an_offer_lands_in_the_inbox_and_shows_html_as_text(world, client):
+    page = client.get("/ar/angebot-vorschlagen/")
+    assert page.status_code == 200 and 'name="shown"' in page.content.decode()
+    message = "<script>alert(1)</script> Nähcafé für Frauen, dienstags"
+    response = client.post("/ar/angebot-vorschlagen/", {"message": message, "shown": _shown()})
+    assert response.status_code == 302 and response["Location"] == "/ar/danke/"
+    feedback = Feedback.objects.get()
+    assert feedback.kind == "suggestion" and feedback.language == "ar" and feedback.offer is None
+    login(client, world.members[Role.STAFF].user)
+    inbox = client.get(reverse("site_staff:feedback_list")).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Nähcafé" in inbox and "<script>alert" not in inbox
+
+
+def test_bots_are_thanked_and_nothing_is_kept(world, client):
+    url = "/de/angebot-vorschlagen/"
+    for data in (
+        {"message": "Sent too fast", "shown": _shown(seconds_ago=1)},
+        {"message": "No stamp at all"},
+        {"message": "Forged stamp", "shown": "1234:abc"},
+        {"message": "Honeypot", "shown": _shown(), "website": "http://spam.example"},
+    ):
+        response = client.post(url, data)
+        assert response.status_code == 302 and response["Location"] == "/de/danke/", data
+    assert not Feedback.objects.exists()
+
+
+def test_a_form_open_for_more_than_a_day_is_shown_again_with_the_text(world, client):
+    response = client.post(
+        "/de/angebot-vorschlagen/", {"message": "Kochkurs", "shown": _shown(2 * 24 * 3600)}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    with translation.override("de"):
+        said = translation.gettext("The form was open for more than a day. Please send it again.")
+    assert "Kochkurs" in page and 'name="shown"' in page and said in page
+    fresh = response.context["form"].data["shown"]
+    assert fresh != _shown(2 * 24 * 3600)
+    assert not Feedback.objects.exists()
+
+
+def test_a_flood_from_one_address_is_stopped_and_loses_no_text(world, client, settings):
+    cache.clear()
+    settings.FEEDBACK_PER_HOUR = 3
+    url = "/de/angebot-vorschlagen/"
+    for i in range(3):
+        assert client.post(url, {"message": f"Vorschlag {i}", "shown": _shown()}).status_code == 302
+    blocked = client.post(url, {"message": "Vorschlag 4", "shown": _shown()})
+    assert blocked.status_code == 429 and "Vorschlag 4" in blocked.content.decode()
+    assert Feedback.objects.count() == 3
+    other = client.post(
+        url, {"message": "Von woanders", "shown": _shown()}, REMOTE_ADDR="192.0.2.7"
+    )
+    assert other.status_code == 302

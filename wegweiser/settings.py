@@ -257,6 +257,10 @@ MACHINE_TRANSLATION_TIMEOUT = float(env_int("MACHINE_TRANSLATION_TIMEOUT", 15))
 MACHINE_TRANSLATION_MONTHLY_CHARACTERS = env_int("MACHINE_TRANSLATION_MONTHLY_CHARACTERS", 500_000)
 
 # How long an entry may go unverified before it counts as stale (days).
+# Residents' messages: faster than this after the form was shown counts as a bot; at most
+# FEEDBACK_PER_HOUR messages per address and hour.
+FEEDBACK_MIN_SECONDS = env_int("FEEDBACK_MIN_SECONDS", 3)
+FEEDBACK_PER_HOUR = env_int("FEEDBACK_PER_HOUR", 5)
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14)  # how long a partner's invitation link works
 DEFAULT_REVIEW_INTERVAL_DAYS = env_int("DEFAULT_REVIEW_INTERVAL_DAYS", 182)
 # Registrations for events are deleted this many days after the date they were for.

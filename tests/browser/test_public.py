@@ -59,6 +59,7 @@ def demo_paths():
         f"/organisation/{organisation.public_id}/",
         "/glossar/",
         "/broschueren/",
+        "/angebot-vorschlagen/",
         "/barrierefreiheit/",
         "/impressum/",
         "/datenschutz/",

@@ -1,8 +1,11 @@
 """Forms of the public guide. Search filters are GET parameters: bookmarkable, no JavaScript."""
 
 import re
+import time
 
 from django import forms
+from django.conf import settings
+from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from wegweiser.core.models import Language
@@ -75,6 +78,15 @@ class SearchForm(GuideFilters):
         return clean_text(self.cleaned_data.get("q") or "", MAX_QUERY)
 
 
+def form_stamp(moment: float | None = None) -> str:
+    """When a form was shown, signed: a message sent within FEEDBACK_MIN_SECONDS of it comes
+    from a bot (people read and type)."""
+    return signing.dumps(int(moment if moment is not None else time.time()), salt=STAMP_SALT)
+
+
+STAMP_SALT = "wegweiser.feedback.shown"
+
+
 class FeedbackForm(forms.Form):
     message = forms.CharField(
         label=_("What is wrong or missing?"),
@@ -88,6 +100,25 @@ class FeedbackForm(forms.Form):
     )
     # A field people do not see; bots fill it in.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
+    shown = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shown"].initial = form_stamp()
+
+    def clean_shown(self):
+        try:
+            shown = signing.loads(self.cleaned_data.get("shown") or "", salt=STAMP_SALT)
+        except signing.BadSignature:
+            return None
+        if not isinstance(shown, int):
+            return None
+        if time.time() - shown > 24 * 60 * 60:
+            self.data = self.data.copy()
+            self.data["shown"] = form_stamp()  # the form shown again can be sent
+            # Said above the form: the stamp's own field is hidden.
+            self.add_error(None, _("The form was open for more than a day. Please send it again."))
+        return shown
 
     def clean_message(self):
         message = _UNWANTED_IN_MESSAGE.sub("", self.cleaned_data["message"]).strip()
@@ -96,4 +127,10 @@ class FeedbackForm(forms.Form):
         return message
 
     def is_spam(self) -> bool:
-        return bool(self.cleaned_data.get("website"))
+        """Filled-in honeypot, no stamp, or sent faster than a person could."""
+        shown = self.cleaned_data.get("shown")
+        return (
+            bool(self.cleaned_data.get("website"))
+            or shown is None
+            or time.time() - shown < settings.FEEDBACK_MIN_SECONDS
+        )

@@ -80,11 +80,13 @@ class GlossaryTermTranslation(_TranslationBase):
 
 
 class Feedback(models.Model):
-    """A resident's message: a mistake in an entry, or accessibility feedback."""
+    """A resident's message: a mistake in an entry, a suggested offer, or accessibility
+    feedback."""
 
     class Kind(models.TextChoices):
         MISTAKE = "mistake", _("mistake in an entry")
         ACCESSIBILITY = "accessibility", _("accessibility barrier")
+        SUGGESTION = "suggestion", _("suggested offer")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     offer = models.ForeignKey(

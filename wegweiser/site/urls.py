@@ -16,6 +16,7 @@ urlpatterns = [
     path("angebot/<uuid:public_id>/kontakt.vcf", views.offer_vcard, name="offer_vcard"),
     path("angebot/<uuid:public_id>/qr.svg", views.offer_qr, name="offer_qr"),
     path("angebot/<uuid:public_id>/fehler-melden/", views.offer_report, name="offer_report"),
+    path("angebot-vorschlagen/", views.suggest_offer, name="suggest"),
     path("organisationen/", views.organisation_list, name="organisation_list"),
     path("organisation/<uuid:public_id>/", views.organisation_detail, name="organisation"),
     path("glossar/", views.glossary, name="glossary"),

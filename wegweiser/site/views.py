@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from wegweiser.core.content import cached_generation
@@ -324,8 +325,25 @@ def offer_qr(request, public_id):
     return response
 
 
+def _too_many(request, form) -> bool:
+    """More than FEEDBACK_PER_HOUR messages from one address within the hour: the form is
+    shown again with the text and a message."""
+    key = "feedback-rate:" + (request.META.get("REMOTE_ADDR") or "-")
+    cache.add(key, 0, 60 * 60)
+    if cache.incr(key) <= settings.FEEDBACK_PER_HOUR:
+        return False
+    form.add_error(
+        None,
+        _(
+            "Many messages came from your connection in the last hour. Please try again "
+            "later; your text is still here."
+        ),
+    )
+    return True
+
+
 def _feedback_received(form, kind, offer):
-    """Keep the message (bots that filled the honeypot get the same thank-you page)."""
+    """Keep the message (bots get the same thank-you page, and nothing is kept)."""
     if not form.is_spam():
         feedback_record(
             kind=kind,
@@ -341,15 +359,33 @@ def _feedback_received(form, kind, offer):
 @require_http_methods(["GET", "POST"])
 def offer_report(request, public_id):
     offer = get_object_or_404(queries.public_offers(), public_id=public_id)
+    return _feedback_page(request, Feedback.Kind.MISTAKE, offer)
+
+
+def _feedback_page(request, kind, offer=None):
     form = FeedbackForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        return _feedback_received(form, Feedback.Kind.MISTAKE, offer)
+    if kind == Feedback.Kind.SUGGESTION:
+        form.fields["message"].label = _("Which offer is missing? What, where, who offers it?")
+    status = 200
+    if request.method == "POST":
+        if _too_many(request, form):
+            status = 429
+        elif form.is_valid():
+            return _feedback_received(form, kind, offer)
+        else:
+            status = 400
     return render(
         request,
         "site/feedback_form.html",
-        {"form": form, "offer": offer},
-        status=400 if request.method == "POST" else 200,
+        {"form": form, "offer": offer, "kind": kind},
+        status=status,
     )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def suggest_offer(request):
+    return _feedback_page(request, Feedback.Kind.SUGGESTION)
 
 
 @login_not_required
@@ -415,9 +451,14 @@ def _page(request, slug, *, with_form=False):
         slug=slug,
     )
     form = FeedbackForm(request.POST or None) if with_form else None
-    if form is not None and request.method == "POST" and form.is_valid():
-        return _feedback_received(form, Feedback.Kind.ACCESSIBILITY, None)
-    status = 400 if form is not None and request.method == "POST" else 200
+    status = 200
+    if form is not None and request.method == "POST":
+        if _too_many(request, form):
+            status = 429
+        elif form.is_valid():
+            return _feedback_received(form, Feedback.Kind.ACCESSIBILITY, None)
+        else:
+            status = 400
     return render(request, "site/page.html", {"page": page, "form": form}, status=status)
 
 
