@@ -91,7 +91,9 @@ def invitation_accept(request, token):
     invitation = services.invitation_for_token(token)
     if invitation is None:
         return render(request, "partners/invalid.html", status=404)
-    with translation.override(invitation.language if not request.user.is_authenticated else None):
+    if request.user.is_authenticated:  # the account's own language
+        return _accept(request, invitation)
+    with translation.override(invitation.language):
         return _accept(request, invitation)
 
 

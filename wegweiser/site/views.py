@@ -330,7 +330,11 @@ def _too_many(request, form) -> bool:
     shown again with the text and a message."""
     key = "feedback-rate:" + (request.META.get("REMOTE_ADDR") or "-")
     cache.add(key, 0, 60 * 60)
-    if cache.incr(key) <= settings.FEEDBACK_PER_HOUR:
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the hour ended between the two calls
+        cache.set(key, count := 1, 60 * 60)
+    if count <= settings.FEEDBACK_PER_HOUR:
         return False
     form.add_error(
         None,
