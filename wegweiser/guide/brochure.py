@@ -104,8 +104,10 @@ def check_glyphs(doc: dict) -> None:
         )
 
 
+@cache
 def template_digest() -> str:
-    """Part of every rendering's input hash: a new template or typst renders anew."""
+    """Part of every rendering's input hash: a new template or typst renders anew (read once
+    per process; a new template comes with a restart)."""
     source = TEMPLATE.read_bytes() + Path(__file__).read_bytes() + typst.__version__.encode()
     return hashlib.sha256(source).hexdigest()
 

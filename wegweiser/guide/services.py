@@ -101,17 +101,32 @@ def edition_changes(edition: Edition) -> dict | None:
 def rendering_input_hash(edition: Edition, language: str, paper: str, print_ready: bool) -> str:
     """Everything the PDF depends on: the frozen data, the language, the paper, the print
     marks, the logo, the previous edition's data (its change list) and the template."""
-    previous = edition.previous()
     parts = [
-        snapshot.digest(edition.snapshot),
-        snapshot.digest(previous.snapshot) if previous else "-",
+        _edition_digest(edition),
         language,
         paper,
         "print" if print_ready else "screen",
-        _logo_digest(edition),
         brochure.template_digest(),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _edition_digest(edition: Edition) -> str:
+    """The edition's part of the input hash, computed once for all its renderings (a
+    publication asks for sixteen): kept on the instance for the snapshot it was made from."""
+    memo = getattr(edition, "_inputs_digest", None)
+    if memo is not None and memo[0] is edition.snapshot:
+        return memo[1]
+    previous = edition.previous()
+    digest = "|".join(
+        [
+            snapshot.digest(edition.snapshot),
+            snapshot.digest(previous.snapshot) if previous else "-",
+            _logo_digest(edition),
+        ]
+    )
+    edition._inputs_digest = (edition.snapshot, digest)
+    return digest
 
 
 def _logo_digest(edition: Edition) -> str:

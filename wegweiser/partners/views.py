@@ -61,28 +61,35 @@ def _invitation(membership, pk) -> Invitation:
     return get_object_or_404(Invitation, pk=pk, office=membership.office)
 
 
-@require_POST
-def invitation_resend(request, pk):
-    membership = _office_staff(request)
-    invitation = _invitation(membership, pk)
+def _change_open_invitation(request, pk, change, done: str):
+    """Resend or withdraw an invitation that has not been accepted yet."""
+    invitation = _invitation(_office_staff(request), pk)
     if invitation.accepted_at:
         messages.error(request, _("This invitation has been accepted already."))
     else:
-        services.invitation_resend(invitation, actor=request.user)
-        messages.success(request, _("A new link was sent; the old one no longer works."))
+        change(invitation, actor=request.user)
+        messages.success(request, done)
     return redirect("partners_staff:list")
+
+
+@require_POST
+def invitation_resend(request, pk):
+    return _change_open_invitation(
+        request,
+        pk,
+        services.invitation_resend,
+        _("A new link was sent; the old one no longer works."),
+    )
 
 
 @require_POST
 def invitation_revoke(request, pk):
-    membership = _office_staff(request)
-    invitation = _invitation(membership, pk)
-    if invitation.accepted_at:
-        messages.error(request, _("This invitation has been accepted already."))
-    else:
-        services.invitation_revoke(invitation, actor=request.user)
-        messages.success(request, _("The invitation was withdrawn; its link no longer works."))
-    return redirect("partners_staff:list")
+    return _change_open_invitation(
+        request,
+        pk,
+        services.invitation_revoke,
+        _("The invitation was withdrawn; its link no longer works."),
+    )
 
 
 @login_not_required
