@@ -109,12 +109,47 @@ def _invitation(w):
     return {"pk": invitation.pk}
 
 
+def _change_request(w):
+    from wegweiser.partners.models import ChangeRequest
+
+    change_request = ChangeRequest.objects.create(
+        office=w.office,
+        organisation=w.partner_organisation,
+        kind="organisation.update",
+        target_id=w.partner_organisation.pk,
+        target_repr=w.partner_organisation.name,
+        base_version=w.partner_organisation.version,
+        changes={"phone": ["", "0341 123"]},
+        author=w.members[Role.PARTNER_EDITOR].user,
+    )
+    return {"public_id": change_request.public_id}
+
+
+# Partners read their own organisations' requests; translators and viewers none.
+REQUESTS_READ = {**MEMBERS_OK, Role.TRANSLATOR: FORBIDDEN, Role.VIEWER: FORBIDDEN}
+# Only the author withdraws.
+REQUEST_WITHDRAW = {**REQUESTS_READ, Role.PARTNER_EDITOR: REDIRECT}
+REQUEST_WITHDRAW.update({Role.COORDINATOR: FORBIDDEN, Role.STAFF: FORBIDDEN})
+# Rejecting without a message is refused with the form.
+REQUEST_REJECT_EMPTY = {**EDITION_POST, Role.COORDINATOR: 400, Role.STAFF: 400}
+
 # url name → (method, kwargs factory from the world, expectations)
 TABLE = {
     "site:suggest": ("get", lambda w: {}, EVERYONE_OK),
     "partners_staff:list": ("get", lambda w: {}, CREATE_IN_OFFICE),
     "partners_staff:resend": ("post", _invitation, EDITION_POST),
     "partners_staff:revoke": ("post", _invitation, EDITION_POST),
+    "partners_staff:trust": (
+        "post",
+        lambda w: {"public_id": w.partner_organisation.public_id},
+        EDITION_POST,
+    ),
+    "partners_staff:requests": ("get", lambda w: {}, REQUESTS_READ),
+    "partners_staff:request": ("get", _change_request, REQUESTS_READ),
+    "partners_staff:request_accept": ("post", _change_request, EDITION_POST),
+    "partners_staff:request_edit": ("get", _change_request, CREATE_IN_OFFICE),
+    "partners_staff:request_reject": ("post", _change_request, REQUEST_REJECT_EMPTY),
+    "partners_staff:request_withdraw": ("post", _change_request, REQUEST_WITHDRAW),
     # An unknown token: the same "does not work" page for everybody.
     "partners:accept": ("get", lambda w: {"token": "unknown"}, dict.fromkeys(ACTORS, NOT_FOUND)),
     "guide:editions": ("get", lambda w: {}, EVERYONE_OK),

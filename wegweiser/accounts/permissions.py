@@ -29,11 +29,17 @@ def can_change_organisation(membership: Membership | None, organisation) -> bool
 
 
 def can_change_location(membership: Membership | None, location) -> bool:
-    return (
-        membership is not None
-        and location.office_id == membership.office_id
-        and membership.role in EDITING_ROLES
-    )
+    """Office staff change every location; partner editors propose changes of the places
+    their own offers use."""
+    if membership is None or location.office_id != membership.office_id:
+        return False
+    if membership.role in EDITING_ROLES:
+        return True
+    if membership.role == Role.PARTNER_EDITOR:
+        return location.offer_locations.filter(
+            offer__organisation__in=membership.organisations.all()
+        ).exists()
+    return False
 
 
 def can_archive_entries(membership: Membership | None) -> bool:

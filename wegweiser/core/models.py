@@ -193,3 +193,16 @@ class SourceSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type}:{self.object_id}@{self.revision}"
+
+
+class MailBounce(models.Model):
+    """An address the mail server refused permanently (5xx). Kept until a later mail to it
+    is accepted; shown to the office, and skipped by reminder mails meanwhile."""
+
+    email = models.EmailField(unique=True)
+    code = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=500, blank=True)
+    bounced_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.code})"

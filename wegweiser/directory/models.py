@@ -145,6 +145,10 @@ class Organisation(PublicModel, ReviewedModel):
         Area, blank=True, related_name="organisations", verbose_name=_("areas")
     )
     is_migrant_organisation = models.BooleanField(_("migrant organisation"), default=False)
+    # Trusted partners' editors publish directly; others' edits become change requests.
+    partner_trusted = models.BooleanField(
+        _("partner edits go live directly"), default=False, editable=False
+    )
     entry_status = models.CharField(
         max_length=10, choices=EntryStatus.choices, default=EntryStatus.ACTIVE, editable=False
     )

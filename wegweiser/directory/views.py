@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -37,6 +38,8 @@ from wegweiser.directory.forms import (
     OrganisationForm,
     ScheduleExceptionFormSet,
 )
+from wegweiser.partners.requests import needs_review, without_files
+from wegweiser.partners.views import divert
 
 PAGE_SIZE = 50
 
@@ -45,8 +48,12 @@ def _page(request, qs):
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _save_edit(request, form, entry, membership, template, context):
-    """Save an edit form, or re-show it with what others changed meanwhile (HTTP 409)."""
+def _save_edit(request, form, entry, membership, template, context, back):
+    """Save an edit form, or re-show it with what others changed meanwhile (HTTP 409); a
+    partner's edit that needs review becomes a change request instead."""
+    diverted = divert(request, membership, f"{entry._meta.model_name}.update", entry, back=back)
+    if diverted is not None:
+        return diverted
 
     def save(form):
         services.entry_update(
@@ -119,6 +126,7 @@ def organisation_detail(request, public_id):
             "offers": organisation.offers.order_by("entry_status", "name"),
             "contacts": organisation.contacts.prefetch_related("languages"),
             "history": history_for(organisation)[:50],
+            "pending": organisation.change_requests.filter(status="open").order_by("created_at"),
             "can_change": can_change_organisation(membership, organisation),
             "can_archive": can_archive_entries(membership),
         },
@@ -134,10 +142,18 @@ def organisation_edit(request, public_id):
         instance=organisation,
         office=membership.office,
     )
+    if needs_review(membership, organisation):
+        without_files(form)
     context = {"title": organisation.name, "entry": organisation}
     if request.method == "POST" and form.is_valid():
         response = _save_edit(
-            request, form, organisation, membership, "directory/entry_form.html", context
+            request,
+            form,
+            organisation,
+            membership,
+            "directory/entry_form.html",
+            context,
+            reverse("directory:organisation_detail", args=[public_id]),
         )
         if response is None:
             return redirect("directory:organisation_detail", public_id=public_id)
@@ -159,6 +175,15 @@ def offer_create(request, public_id):
     organisation = access.organisation_for_user(request, public_id, change=True)
     form = OfferForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
+        diverted = divert(
+            request,
+            membership,
+            "offer.create",
+            organisation,
+            back=reverse("directory:organisation_detail", args=[public_id]),
+        )
+        if diverted is not None:
+            return diverted
         offer = services.offer_create(
             organisation=organisation, actor=request.user, data=form.model_data()
         )
@@ -201,7 +226,13 @@ def offer_edit(request, public_id):
     context = {"title": offer.name, "entry": offer}
     if request.method == "POST" and form.is_valid():
         response = _save_edit(
-            request, form, offer, membership, "directory/entry_form.html", context
+            request,
+            form,
+            offer,
+            membership,
+            "directory/entry_form.html",
+            context,
+            reverse("directory:offer_detail", args=[public_id]),
         )
         if response is None:
             return redirect("directory:offer_detail", public_id=public_id)
@@ -215,6 +246,15 @@ def offer_location_add(request, public_id):
     locations = access.locations_for(membership).exclude(offer_locations__offer=offer)
     form = OfferLocationForm(request.POST or None, locations=locations)
     if request.method == "POST" and form.is_valid():
+        diverted = divert(
+            request,
+            membership,
+            "offer_location.add",
+            offer,
+            back=reverse("directory:offer_detail", args=[public_id]),
+        )
+        if diverted is not None:
+            return diverted
         offer_location = services.offer_location_add(
             offer=offer,
             location=form.cleaned_data["location"],
@@ -255,6 +295,15 @@ def offer_location_hours(request, public_id):
         "exceptions": exceptions,
     }
     if data is not None and all(f.is_valid() for f in (settings_form, hours, exceptions)):
+        diverted = divert(
+            request,
+            membership,
+            "hours",
+            offer_location,
+            back=reverse("directory:offer_detail", args=[offer.public_id]),
+        )
+        if diverted is not None:
+            return diverted
         try:
             services.offer_location_save_hours(
                 offer_location,
@@ -280,6 +329,15 @@ def offer_location_remove(request, public_id):
     membership = access.require_membership(request)
     offer_location = access.offer_location_for_user(request, public_id, change=True)
     offer = offer_location.offer
+    diverted = divert(
+        request,
+        membership,
+        "offer_location.remove",
+        offer_location,
+        back=reverse("directory:offer_detail", args=[offer.public_id]),
+    )
+    if diverted is not None:
+        return diverted
     services.offer_location_remove(offer_location, actor=request.user, office=membership.office)
     messages.success(request, _("Location removed from the offer."))
     return redirect("directory:offer_detail", public_id=offer.public_id)
@@ -341,7 +399,13 @@ def location_edit(request, public_id):
     context = {"title": location.name, "entry": location}
     if request.method == "POST" and form.is_valid():
         response = _save_edit(
-            request, form, location, membership, "directory/entry_form.html", context
+            request,
+            form,
+            location,
+            membership,
+            "directory/entry_form.html",
+            context,
+            reverse("directory:location_detail", args=[public_id]),
         )
         if response is None:
             return redirect("directory:location_detail", public_id=public_id)
@@ -350,10 +414,19 @@ def location_edit(request, public_id):
 
 
 def contact_create(request, public_id):
-    access.require_membership(request)
+    membership = access.require_membership(request)
     organisation = access.organisation_for_user(request, public_id, change=True)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        diverted = divert(
+            request,
+            membership,
+            "contact.create",
+            organisation,
+            back=reverse("directory:organisation_detail", args=[public_id]),
+        )
+        if diverted is not None:
+            return diverted
         services.contact_create(
             organisation=organisation, actor=request.user, data=form.model_data()
         )
@@ -376,7 +449,13 @@ def contact_edit(request, public_id):
     context = {"title": contact.role, "entry": contact}
     if request.method == "POST" and form.is_valid():
         response = _save_edit(
-            request, form, contact, membership, "directory/entry_form.html", context
+            request,
+            form,
+            contact,
+            membership,
+            "directory/entry_form.html",
+            context,
+            reverse("directory:organisation_detail", args=[contact.organisation.public_id]),
         )
         if response is None:
             return redirect(
@@ -391,6 +470,15 @@ def contact_delete(request, public_id):
     membership = access.require_membership(request)
     contact = access.contact_for_user(request, public_id, change=True)
     organisation = contact.organisation
+    diverted = divert(
+        request,
+        membership,
+        "contact.delete",
+        contact,
+        back=reverse("directory:organisation_detail", args=[organisation.public_id]),
+    )
+    if diverted is not None:
+        return diverted
     services.contact_delete(contact, actor=request.user, office=membership.office)
     messages.success(request, _("Contact removed."))
     return redirect("directory:organisation_detail", public_id=organisation.public_id)

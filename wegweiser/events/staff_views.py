@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -26,6 +27,8 @@ from wegweiser.events import importer, services
 from wegweiser.events.forms import EventForm, ImportForm, OccurrenceChangeForm
 from wegweiser.events.models import Event, EventFeed, OccurrenceChange
 from wegweiser.events.recurrence import BERLIN, occurrences, series_starts
+from wegweiser.partners.requests import needs_review, without_files
+from wegweiser.partners.views import divert
 
 PAGE_SIZE = 50
 
@@ -34,13 +37,17 @@ def _events_for(membership):
     return Event.objects.filter(organisation__in=access.organisations_for(membership))
 
 
-def _event_for_user(request, public_id, *, change=False) -> Event:
+def _event_for_user(request, public_id, *, change=False, direct=False) -> Event:
+    """`direct`: a change that cannot wait as a change request (duplicate, archive, single
+    dates), so partners whose edits need review may not make it."""
     membership = access.require_membership(request)
     try:
         event = _events_for(membership).select_related("organisation").get(public_id=public_id)
     except (Event.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
     if change and not can_change_organisation(membership, event.organisation):
+        raise PermissionDenied
+    if direct and needs_review(membership, event.organisation):
         raise PermissionDenied
     return event
 
@@ -80,7 +87,18 @@ def event_create(request):
     if not _may_create(membership):
         raise PermissionDenied
     form = _form(request, membership)
+    if membership.role == Role.PARTNER_EDITOR:
+        without_files(form)
     if request.method == "POST" and form.is_valid():
+        diverted = divert(
+            request,
+            membership,
+            "event.create",
+            form.cleaned_data["organisation"],
+            back=reverse("events_staff:list"),
+        )
+        if diverted is not None:
+            return diverted
         event = services.event_create(
             office=membership.office,
             actor=request.user,
@@ -105,6 +123,7 @@ def event_detail(request, public_id):
             "coming": occurrences(event, now, event.series_end or now)[:60],
             "history": history_for(event)[:50],
             "can_change": can_change_organisation(membership, event.organisation),
+            "needs_review": needs_review(membership, event.organisation),
         },
     )
 
@@ -113,8 +132,19 @@ def event_edit(request, public_id):
     membership = access.require_membership(request)
     event = _event_for_user(request, public_id, change=True)
     form = _form(request, membership, instance=event)
+    if needs_review(membership, event.organisation):
+        without_files(form)
     context = {"title": event.title, "entry": event}
     if request.method == "POST" and form.is_valid():
+        diverted = divert(
+            request,
+            membership,
+            "event.update",
+            event,
+            back=reverse("events_staff:detail", args=[public_id]),
+        )
+        if diverted is not None:
+            return diverted
 
         def save(form):
             services.event_update(
@@ -138,7 +168,7 @@ def event_edit(request, public_id):
 @require_POST
 def event_duplicate(request, public_id):
     membership = access.require_membership(request)
-    event = _event_for_user(request, public_id, change=True)
+    event = _event_for_user(request, public_id, change=True, direct=True)
     copy = services.event_duplicate(event, actor=request.user, office=membership.office)
     messages.success(request, _("Copy made. Change its date and details."))
     return redirect("events_staff:edit", public_id=copy.public_id)
@@ -147,7 +177,7 @@ def event_duplicate(request, public_id):
 @require_POST
 def event_archive(request, public_id):
     membership = access.require_membership(request)
-    event = _event_for_user(request, public_id, change=True)
+    event = _event_for_user(request, public_id, change=True, direct=True)
     archived = request.POST.get("archived", "1") == "1"
     services.event_archive(event, archived=archived, actor=request.user, office=membership.office)
     messages.success(request, _("Archived.") if archived else _("Restored."))
@@ -167,7 +197,7 @@ def _original_start(event: Event, stamp: str) -> datetime:
 
 def occurrence_edit(request, public_id, stamp):
     membership = access.require_membership(request)
-    event = _event_for_user(request, public_id, change=True)
+    event = _event_for_user(request, public_id, change=True, direct=True)
     original = _original_start(event, stamp)
     existing = OccurrenceChange.objects.filter(event=event, original_start=original).first()
     form = OccurrenceChangeForm(

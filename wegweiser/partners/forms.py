@@ -62,3 +62,12 @@ class AcceptForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class RejectForm(forms.Form):
+    reply = forms.CharField(
+        label=_("Message to the partner"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the change is not taken over; the partner gets it by mail."),
+    )
