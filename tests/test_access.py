@@ -145,6 +145,8 @@ TABLE = {
         EDITION_POST,
     ),
     "partners_staff:requests": ("get", lambda w: {}, REQUESTS_READ),
+    "partners:review": ("get", lambda w: {"token": "unknown"}, dict.fromkeys(ACTORS, NOT_FOUND)),
+    "directory:review": ("get", lambda w: {}, MEMBERS_OK),
     "partners_staff:request": ("get", _change_request, REQUESTS_READ),
     "partners_staff:request_accept": ("post", _change_request, EDITION_POST),
     "partners_staff:request_edit": ("get", _change_request, CREATE_IN_OFFICE),

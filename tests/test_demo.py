@@ -4,8 +4,10 @@ import random
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
-from wegweiser.accounts.models import Membership, Role
+from tests.helpers import login
+from wegweiser.accounts.models import Membership, Role, User
 from wegweiser.directory.demo.loader import load_demo
 from wegweiser.directory.management.commands.generate_district import generate
 from wegweiser.directory.models import (
@@ -42,6 +44,7 @@ def test_demo_district_is_big_enough_and_loading_twice_changes_nothing():
         "users": 0,
         "events": 0,
         "editions": 0,
+        "change requests": 0,
     }
 
     assert Organisation.objects.count() >= 60
@@ -137,3 +140,21 @@ def test_the_demo_calendar_is_alive_right_after_loading(client):
     assert len(coming) >= 100
     page = client.get("/ar/veranstaltungen/", {"when": "month"})
     assert page.status_code == 200 and page.content.decode().count("event-card") >= 20
+
+
+@pytest.mark.django_db
+def test_the_start_page_shows_real_partner_work_right_after_loading(client):
+    load_demo()
+    login(client, User.objects.get(username="koordination"))
+    start = client.get(reverse("directory:dashboard"))
+    assert start.context["open_request_count"] == 3
+    assert start.context["feedback_count"] >= 3
+    assert start.context["due_count"] >= 10
+    assert [m.user.username for m in start.context["dormant"]] == ["kulturbuero"]
+    assert start.context["bounced"] == ["elterncafe@demo.invalid"]
+    for request in start.context["open_requests"]:
+        detail = client.get(reverse("partners_staff:request", args=[request.public_id]))
+        assert detail.status_code == 200 and detail.context["rows"]
+    # Some entries are unconfirmed long enough to be flagged publicly.
+    flagged = [o for o in Offer.objects.live() if o.unconfirmed_since]
+    assert flagged

@@ -263,6 +263,11 @@ FEEDBACK_MIN_SECONDS = env_int("FEEDBACK_MIN_SECONDS", 3)
 FEEDBACK_PER_HOUR = env_int("FEEDBACK_PER_HOUR", 5)
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14)  # how long a partner's invitation link works
 DEFAULT_REVIEW_INTERVAL_DAYS = env_int("DEFAULT_REVIEW_INTERVAL_DAYS", 182)
+# Reminders list entries due within this many days; their "still current" links work this
+# long; an entry unconfirmed this long after its due date is flagged on the public pages.
+REVIEW_REMINDER_LEAD_DAYS = env_int("REVIEW_REMINDER_LEAD_DAYS", 14)
+REVIEW_LINK_DAYS = env_int("REVIEW_LINK_DAYS", 30)
+REVIEW_GRACE_DAYS = env_int("REVIEW_GRACE_DAYS", 60)
 # Registrations for events are deleted this many days after the date they were for.
 EVENT_REGISTRATION_RETENTION_DAYS = env_int("EVENT_REGISTRATION_RETENTION_DAYS", 30)
 # Partner calendar feeds are fetched from public addresses only; tests allow loopback.

@@ -7,7 +7,7 @@ from wegweiser.site import views as site_views
 
 urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
-    path("accounts/invitation/", include("wegweiser.partners.urls")),
+    path("accounts/", include("wegweiser.partners.urls")),
     path("accounts/", include("wegweiser.accounts.urls")),
     # Before the directory's "staff/<kind>/<id>/archive/", which would take events' URLs.
     path("staff/events/", include("wegweiser.events.staff_urls")),

@@ -60,9 +60,11 @@ def test_login_page_has_no_axe_violations(live_server, page):
 def test_staff_pages_have_no_axe_violations(live_server, page):
     load_demo()
     from wegweiser.directory.models import Offer, Organisation
+    from wegweiser.partners.models import ChangeRequest
 
     offer = Offer.objects.filter(offer_locations__isnull=False).first()
     organisation = Organisation.objects.first()
+    requests = list(ChangeRequest.objects.all())
     _log_in_with_second_factor(page, live_server, "koordination")
     paths = [
         "/staff/",
@@ -83,6 +85,12 @@ def test_staff_pages_have_no_axe_violations(live_server, page):
         "/staff/site/feedback/",
         "/staff/site/pages/",
         "/staff/site/pages/imprint/",
+        "/staff/review/",
+        "/staff/partners/",
+        "/staff/partners/requests/",
+        "/staff/partners/requests/?show=decided",
+        *[f"/staff/partners/requests/{r.public_id}/" for r in requests],
+        *[f"/staff/partners/requests/{r.public_id}/edit/" for r in requests],
     ]
     for path in paths:
         page.goto(f"{live_server.url}{path}")
@@ -114,3 +122,29 @@ def test_keyboard_path_from_login_to_an_offer(live_server, page):
     page.keyboard.press("Enter")
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == name
+
+
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_still_current_link_and_public_flag_pass_axe(live_server, page, language):
+    """The page behind a reminder's link (in the partner's language) and an offer page
+    flagged "not confirmed since"."""
+    load_demo()
+    from wegweiser.accounts.models import User
+    from wegweiser.directory.models import Offer
+    from wegweiser.partners.review import confirm_token
+
+    partner = User.objects.get(username="partner")
+    partner.language = language
+    partner.save()
+    own = partner.memberships.get().organisations.all()
+    offer = next(o for o in Offer.objects.live().filter(organisation__in=own) if o.is_stale)
+    page.goto(f"{live_server.url}/accounts/review/{confirm_token(offer, partner)}/")
+    assert page.eval_on_selector("html", "e => e.lang") == language
+    assert _violations(page) == []
+    page.click("form button[type=submit]")
+    page.wait_for_selector("[role=status]")
+    assert _violations(page) == []
+    flagged = next(o for o in Offer.objects.live() if o.unconfirmed_since)
+    page.goto(f"{live_server.url}/{language}/angebot/{flagged.public_id}/")
+    assert page.locator(".verified.unconfirmed").count() == 1
+    assert _violations(page) == []

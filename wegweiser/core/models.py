@@ -100,6 +100,15 @@ class ReviewedModel(models.Model):
     def is_stale(self) -> bool:
         return self.review_due_at is not None and self.review_due_at < timezone.now()
 
+    @property
+    def unconfirmed_since(self):
+        """When the entry was last confirmed, once nobody has confirmed it for the grace
+        period after its due date (shown publicly); None while it is current enough."""
+        grace = timedelta(days=settings.REVIEW_GRACE_DAYS)
+        if self.review_due_at is None or self.review_due_at + grace >= timezone.now():
+            return None
+        return self.verified_at or self.created_at
+
 
 class TranslationBase(models.Model):
     """One language's text of a record, remembering which source revision it translates."""

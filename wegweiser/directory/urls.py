@@ -6,6 +6,7 @@ app_name = "directory"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("review/", views.review_list, name="review"),
     path("office/", views.office_switch, name="office_switch"),
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/new/", views.organisation_create, name="organisation_create"),

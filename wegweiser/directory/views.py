@@ -1,10 +1,12 @@
 """The staff directory: lists, entry pages, one coherent edit flow, history, review."""
 
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wegweiser.accounts.middleware import SESSION_KEY
-from wegweiser.accounts.models import Membership
+from wegweiser.accounts.models import Membership, Role
 from wegweiser.accounts.permissions import (
+    EDITING_ROLES,
     can_archive_entries,
     can_change_location,
     can_change_organisation,
@@ -22,6 +25,7 @@ from wegweiser.accounts.permissions import (
     can_create_organisation,
 )
 from wegweiser.core.audit import history_for
+from wegweiser.core.mail import bounced
 from wegweiser.core.models import AuditEntry
 from wegweiser.core.views import versioned_save
 from wegweiser.directory import access, queries, services
@@ -38,8 +42,11 @@ from wegweiser.directory.forms import (
     OrganisationForm,
     ScheduleExceptionFormSet,
 )
+from wegweiser.partners import review
+from wegweiser.partners.models import ChangeRequest, ReviewReminder
 from wegweiser.partners.requests import needs_review, without_files
 from wegweiser.partners.views import divert
+from wegweiser.site.models import Feedback
 
 PAGE_SIZE = 50
 
@@ -69,8 +76,12 @@ def _save_edit(request, form, entry, membership, template, context, back):
 
 
 def dashboard(request):
+    """The start page: the work waiting (change requests, residents' messages, entries due
+    for review, partners who stopped logging in) and the latest changes."""
     membership = access.require_membership(request)
     offers = access.offers_for(membership).live()
+    staff = membership.role in EDITING_ROLES
+    partner = membership.role == Role.PARTNER_EDITOR
     context = {
         "membership": membership,
         "organisation_count": access.organisations_for(membership).live().count(),
@@ -79,7 +90,83 @@ def dashboard(request):
         "location_count": access.locations_for(membership).live().count(),
         "recent": AuditEntry.objects.filter(office=membership.office).select_related("actor")[:15],
     }
+    if staff or partner:
+        requests_qs = ChangeRequest.objects.filter(office=membership.office, status="open")
+        if partner:
+            requests_qs = requests_qs.filter(organisation__in=membership.organisations.all())
+        due = review.due_by_organisation(
+            membership.office, membership.organisations.all() if partner else None
+        )
+        context.update(
+            open_requests=requests_qs.select_related("organisation", "author").order_by(
+                "created_at"
+            )[:8],
+            open_request_count=requests_qs.count(),
+            due=[(org, len(entries)) for org, entries in due.items()][:10],
+            due_count=sum(len(entries) for entries in due.values()),
+        )
+    if staff:
+        feedback = Feedback.objects.filter(handled_at__isnull=True).select_related("offer")
+        year_ago = timezone.now() - timedelta(days=365)
+        dormant = (
+            Membership.objects.filter(
+                office=membership.office,
+                role=Role.PARTNER_EDITOR,
+                user__is_active=True,
+                created_at__lt=year_ago,
+            )
+            .filter(Q(user__last_login__lt=year_ago) | Q(user__last_login__isnull=True))
+            .select_related("user")
+            .prefetch_related("organisations")
+        )
+        emails = Membership.objects.filter(
+            office=membership.office, role=Role.PARTNER_EDITOR
+        ).values_list("user__email", flat=True)
+        context.update(
+            feedback=feedback[:8],
+            feedback_count=feedback.count(),
+            dormant=dormant,
+            bounced=sorted(bounced(emails)),
+        )
     return render(request, "directory/dashboard.html", context)
+
+
+def review_list(request):
+    """Entries that are stale or due soon, by organisation, with the last reminder sent."""
+    membership = access.require_membership(request)
+    organisations = access.organisations_for(membership)
+    partner = membership.role == Role.PARTNER_EDITOR
+    groups = review.due_by_organisation(membership.office, organisations if partner else None)
+    entries = [e for group in groups.values() for e in group]
+    reminded = {}
+    for kind, pk, sent_at in ReviewReminder.objects.filter(
+        entry_id__in=[e.pk for e in entries]
+    ).values_list("entry_type", "entry_id", "sent_at"):
+        reminded[(kind, pk)] = max(sent_at, reminded.get((kind, pk), sent_at))
+    rows = [
+        (
+            organisation,
+            [
+                {
+                    "entry": e,
+                    "kind": review.kind_of(e),
+                    "reminded": reminded.get((review.kind_of(e), e.pk)),
+                }
+                for e in group
+            ],
+        )
+        for organisation, group in groups.items()
+    ]
+    return render(
+        request,
+        "directory/review_list.html",
+        {
+            "groups": rows,
+            "locations": [] if partner else review.due_locations(membership.office),
+            "now": timezone.now(),
+            "can_confirm": membership.role in EDITING_ROLES or partner,
+        },
+    )
 
 
 def organisation_list(request):

@@ -5,5 +5,6 @@ from wegweiser.partners import views
 app_name = "partners"
 
 urlpatterns = [
-    path("<str:token>/", views.invitation_accept, name="accept"),
+    path("invitation/<str:token>/", views.invitation_accept, name="accept"),
+    path("review/<str:token>/", views.review_confirm, name="review"),
 ]

@@ -6,6 +6,7 @@ import time
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +24,7 @@ from wegweiser.core.mail import bounced
 from wegweiser.core.records import EditConflict
 from wegweiser.directory import access
 from wegweiser.directory.models import Organisation
-from wegweiser.partners import requests, services
+from wegweiser.partners import requests, review, services
 from wegweiser.partners.forms import AcceptForm, InvitationForm, RejectForm
 from wegweiser.partners.models import ChangeRequest, Invitation
 
@@ -410,3 +411,31 @@ def request_withdraw(request, public_id):
         return redirect("partners_staff:request", public_id=public_id)
     messages.success(request, _("Your request was withdrawn."))
     return redirect("partners_staff:requests")
+
+
+# ---------------------------------------------------------------------------------------
+# "Still current" links from review reminders
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def review_confirm(request, token):
+    """One button confirms the entry; no log-in needed. (A GET changes nothing, so mail
+    scanners that open links cannot confirm on the partner's behalf.)"""
+    try:
+        entry, membership, due = review.entry_for_token(token)
+    except review.LinkExpired:
+        return render(request, "partners/review_link.html", {"state": "expired"}, status=410)
+    except signing.BadSignature:
+        return render(request, "partners/review_link.html", {"state": "invalid"}, status=404)
+    with translation.override(membership.user.language):
+        kind = review.kind_of(entry)
+        context = {
+            "entry": entry,
+            "state": "due" if due else "done",
+            "change_url": reverse(review.KINDS[kind][1], args=[entry.public_id]),
+        }
+        if request.method == "POST" and due:
+            entry = review.confirm_by_link(entry, membership)
+            context.update(entry=entry, state="confirmed")
+        return render(request, "partners/review_link.html", context)

@@ -32,6 +32,7 @@ from wegweiser.directory.models import (
 from wegweiser.directory.reference import reference_data_load, stable_uuid
 from wegweiser.events.demo_loader import load_demo_events
 from wegweiser.guide.demo import load_demo_editions
+from wegweiser.partners.demo import load_demo_partners
 from wegweiser.search.index import rebuild_index
 from wegweiser.site.content import site_content_load
 
@@ -278,6 +279,7 @@ def load_demo() -> dict[str, int]:
         created = loader.run()
         created["events"] = load_demo_events(loader.office)
         created["editions"] = load_demo_editions(loader.office)
+        created["change requests"] = load_demo_partners(loader.office)
         if any(created.values()):
             rebuild_index()
             content_changed()
