@@ -12,7 +12,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
-from tests.factories import ContactFactory, OfferFactory, OfferLocationFactory
+from tests.factories import (
+    ContactFactory,
+    OfferFactory,
+    OfferLocationFactory,
+    OrganisationFactory,
+)
 from tests.helpers import Inbox, form_data, free_port, login
 from wegweiser.accounts.models import Membership, Role, User
 from wegweiser.core.audit import history_for
@@ -72,6 +77,8 @@ def test_invitation_by_mail_makes_a_partner_editor_of_that_organisation(world, c
     assert _invite(client, world).status_code == 302
     [message] = _mails(smtp)
     assert message["To"] == "amal@partner.example"
+    sender = str(email.header.make_header(email.header.decode_header(message["From"])))
+    assert sender.startswith(f"{world.office.name} · Wegweiser <")
     types = [part.get_content_type() for part in message.walk()]
     assert "text/plain" in types and "text/html" in types
     html = next(p for p in message.walk() if p.get_content_type() == "text/html")
@@ -411,3 +418,26 @@ def test_an_unchanged_form_makes_no_request(world, client):
     _as(client, world, Role.PARTNER_EDITOR)
     assert _edit(client, _offer_edit_url(offer)).status_code == 302
     assert not ChangeRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_request_that_no_longer_passes_the_form_is_corrected_not_lost(world, client):
+    org = world.partner_organisation
+    _as(client, world, Role.PARTNER_EDITOR)
+    url = reverse("directory:organisation_edit", kwargs={"public_id": org.public_id})
+    _edit(client, url, name="Neuer Name e.V.")
+    request = ChangeRequest.objects.get()
+    # Meanwhile another organisation takes that name.
+    OrganisationFactory(office=world.office, name="Neuer Name e.V.")
+    _as(client, world, Role.COORDINATOR)
+    accept = client.post(reverse("partners_staff:request_accept", args=[request.public_id]))
+    edit_url = reverse("partners_staff:request_edit", args=[request.public_id])
+    assert accept.status_code == 302 and accept["Location"] == edit_url
+    page = client.get(edit_url)
+    assert page.context["form"].errors["name"]
+    assert client.post(edit_url, form_data(page.context["form"])).status_code == 400
+    saved = client.post(edit_url, form_data(page.context["form"]) | {"name": "Neuer Name 2"})
+    assert saved.status_code == 302
+    org.refresh_from_db()
+    assert org.name == "Neuer Name 2"
+    assert ChangeRequest.objects.get().status == "accepted"

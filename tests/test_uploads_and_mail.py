@@ -1,5 +1,6 @@
 """Uploads are re-encoded and served safely; mail survives a mail server that is down."""
 
+import email
 import io
 
 import pytest
@@ -114,6 +115,9 @@ def test_mail_server_down_then_up_the_mail_is_retried(world, client, settings):
     finally:
         controller.stop()
     assert len(inbox.messages) == 1
+    message = email.message_from_bytes(inbox.messages[0].original_content)
+    html = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    assert f'lang="{partner.language}"' in html.get_payload(decode=True).decode()
     body = inbox.messages[0].content.decode()
     assert "partner@test.example" in inbox.messages[0].rcpt_tos
     assert "/accounts/password-reset/" in body

@@ -82,7 +82,9 @@ def _mail(registration: Registration, base_url: str, template: str) -> None:
             "moved_up": _("You have a place now: %(title)s"),
         }[template] % {"title": title}
         body = render_to_string(f"events/mail/{template}.txt", context)
-    mail_send(subject=subject, body=body, to=[contact])
+        mail_send(
+            subject=subject, body=body, to=[contact], office_name=registration.event.office.name
+        )
 
 
 @transaction.atomic

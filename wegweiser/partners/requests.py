@@ -229,6 +229,10 @@ def form_changes(form, before_form=None) -> dict[str, list[str]]:
     return changes
 
 
+HOURS_FIELDS = ("weekday", "opens", "closes", "valid_from", "valid_until", "note")
+EXCEPTION_FIELDS = ("kind", "date_from", "date_until", "opens", "closes", "note")
+
+
 def _hours_text(rows: list[dict], model) -> str:
     return "; ".join(str(model(**row)) for row in rows)
 
@@ -252,10 +256,6 @@ def _hours_changes(offer_location, forms_) -> dict[str, list[str]]:
     return changes
 
 
-HOURS_FIELDS = ("weekday", "opens", "closes", "valid_from", "valid_until", "note")
-EXCEPTION_FIELDS = ("kind", "date_from", "date_until", "opens", "closes", "note")
-
-
 # ---------------------------------------------------------------------------------------
 # The kinds
 
@@ -271,22 +271,19 @@ class Kind:
     organisation: Callable[[Any], Organisation]
     # The version a concurrent edit would raise; None where nothing can conflict.
     version: Callable[[Any], int | None] = lambda target: None
+    # Adds a record (nothing to compare with; several may wait side by side).
     creates: bool = False
     template: str = "directory/entry_form.html"
+    # (stored target, bound forms) → the difference; None: the first form's fields.
+    diff: Callable[[Any, list], dict[str, list[str]]] | None = None
 
     def changes(self, target, forms_) -> dict[str, list[str]]:
         # Validating a model form writes the proposed values into its instance: compare
         # with the entry as stored.
         target = self.model.objects.get(pk=target.pk)
-        if self.key == "hours":
-            return _hours_changes(target, forms_)
-        if self.key == "offer_location.remove":
-            return {"locations": [target.location.name, ""]}
-        if self.key == "contact.delete":
-            return {"contact": [str(target), ""]}
+        if self.diff is not None:
+            return self.diff(target, forms_)
         before = None if self.creates else self.build(target, None, self.organisation(target))[0]
-        if self.key == "offer_location.add":
-            before = None
         return form_changes(forms_[0], before)
 
     def labels(self, target, organisation) -> dict[str, str]:
@@ -376,6 +373,7 @@ KINDS: dict[str, Kind] = {
             lambda t, d, o: [],
             _contact_delete,
             lambda t: t.organisation,
+            diff=lambda t, f: {"contact": [str(t), ""]},
         ),
         Kind(
             "offer_location.add",
@@ -391,6 +389,7 @@ KINDS: dict[str, Kind] = {
             ],
             _location_add,
             lambda t: t.organisation,
+            creates=True,
         ),
         Kind(
             "offer_location.remove",
@@ -399,6 +398,7 @@ KINDS: dict[str, Kind] = {
             lambda t, d, o: [],
             _location_remove,
             lambda t: t.offer.organisation,
+            diff=lambda t, f: {"locations": [t.location.name, ""]},
         ),
         Kind(
             "hours",
@@ -409,6 +409,7 @@ KINDS: dict[str, Kind] = {
             lambda t: t.offer.organisation,
             lambda t: t.offer.version,
             template="directory/hours_form.html",
+            diff=_hours_changes,
         ),
         Kind(
             "event.create",
@@ -489,12 +490,11 @@ def _as_posted(bound_field) -> list[str]:
 
 def proposal_data(change_request: ChangeRequest, target) -> dict[str, list[str]]:
     """The data to check and accept now: the entry as it is, with the fields the partner
-    changed set to the partner's values, so others' changes since stay. Opening hours are
-    proposed as a whole."""
+    changed set to the partner's values, so others' changes since stay."""
     kind = KINDS[change_request.kind]
     if kind.creates or kind.version(target) is None:
         return change_request.data
-    if kind.key == "hours":
+    if kind.diff is not None:  # opening hours: proposed as a whole
         return with_version(change_request.data, kind.version(target))
     current = kind.build(target, None, change_request.organisation)[0]
     data = {name: _as_posted(current[name]) for name in current.fields}
@@ -642,4 +642,10 @@ def _decision_mail(change_request: ChangeRequest) -> None:
         subject = subject % {"entry": change_request.target_repr}
         body = render_to_string("partners/mail/decision.txt", context)
         html = render_to_string("partners/mail/decision.html", context)
-    mail_send(subject=subject, body=body, html=html, to=[author.email])
+    mail_send(
+        subject=subject,
+        body=body,
+        html=html,
+        to=[author.email],
+        office_name=change_request.office.name,
+    )

@@ -192,4 +192,6 @@ def _reminder_mail(membership, entries, now) -> None:
         subject = _("Please check your entries in the Wegweiser")
         body = render_to_string("partners/mail/review.txt", context)
         html = render_to_string("partners/mail/review.html", context)
-    mail_send(subject=subject, body=body, html=html, to=[user.email])
+    mail_send(
+        subject=subject, body=body, html=html, to=[user.email], office_name=membership.office.name
+    )

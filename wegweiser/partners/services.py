@@ -42,7 +42,13 @@ def _send(invitation: Invitation, token: str) -> None:
         subject = _("Invitation to keep your entries in the Wegweiser up to date")
         body = render_to_string("partners/mail/invitation.txt", context)
         html = render_to_string("partners/mail/invitation.html", context)
-    mail_send(subject=subject, body=body, html=html, to=[invitation.email])
+    mail_send(
+        subject=subject,
+        body=body,
+        html=html,
+        to=[invitation.email],
+        office_name=invitation.office.name,
+    )
 
 
 @transaction.atomic

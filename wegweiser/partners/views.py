@@ -273,6 +273,9 @@ def _detail_context(change_request, target):
             for name, (before, after) in change_request.changes.items()
         ],
         "conflicts": requests.conflicting_entries(change_request, target),
+        # Removals have no form to correct.
+        "correctable": target is not None
+        and bool(kind.build(target, None, change_request.organisation)),
     }
 
 
