@@ -748,6 +748,34 @@ def test_query_count_does_not_grow_with_the_page(client, many, monkeypatch):
     assert growing == {}
 
 
+def test_pages_cover_the_list_in_order_and_follow_changes(client, many, monkeypatch):
+    """Deep pages are slices of the list's ids kept per content generation: every page in
+    turn gives each service once, in name order, and a change shows at once."""
+    monkeypatch.setattr(content, "MEMO_SECONDS", 0)
+
+    def names() -> list[str]:
+        seen, page = [], 1
+        while True:
+            body = _ok(_get(client, "services", {"per_page": 10, "page": page}))
+            seen += [record["name"] for record in body["contents"]]
+            if page >= body["total_pages"]:
+                return seen
+            page += 1
+
+    before = names()
+    assert before == sorted(before) and len(before) == len(set(before)) == 55
+    first = many[0]
+    directory_services.entry_update(
+        first,
+        data={"name": "Zz zuletzt"},
+        expected_version=first.version,
+        actor=None,
+        office=first.organisation.office,
+    )
+    after = names()
+    assert after[-1] == "Zz zuletzt" and first.name not in after and len(after) == 55
+
+
 # Rate limit
 
 

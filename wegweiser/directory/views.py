@@ -205,6 +205,8 @@ def organisation_create(request):
 def organisation_detail(request, public_id):
     membership = access.require_membership(request)
     organisation = access.organisation_for_user(request, public_id)
+    can_change = can_change_organisation(membership, organisation)
+    pending = organisation.change_requests.filter(status="open").order_by("created_at")
     return render(
         request,
         "directory/organisation_detail.html",
@@ -213,8 +215,8 @@ def organisation_detail(request, public_id):
             "offers": organisation.offers.order_by("entry_status", "name"),
             "contacts": organisation.contacts.prefetch_related("languages"),
             "history": history_for(organisation)[:50],
-            "pending": organisation.change_requests.filter(status="open").order_by("created_at"),
-            "can_change": can_change_organisation(membership, organisation),
+            "pending": pending if can_change else [],
+            "can_change": can_change,
             "can_archive": can_archive_entries(membership),
         },
     )
