@@ -58,8 +58,8 @@ def _page(request, qs):
 def _save_edit(request, form, entry, membership, template, context, back):
     """Save an edit form, or re-show it with what others changed meanwhile (HTTP 409); a
     partner's edit that needs review becomes a change request instead."""
-    diverted = divert(request, membership, f"{entry._meta.model_name}.update", entry, back=back)
-    if diverted is not None:
+    kind = f"{entry._meta.model_name}.update"
+    if diverted := divert(request, membership, kind, entry, back=back):
         return diverted
 
     def save(form):
@@ -264,14 +264,13 @@ def offer_create(request, public_id):
     organisation = access.organisation_for_user(request, public_id, change=True)
     form = OfferForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
-        diverted = divert(
+        if diverted := divert(
             request,
             membership,
             "offer.create",
             organisation,
             back=reverse("directory:organisation_detail", args=[public_id]),
-        )
-        if diverted is not None:
+        ):
             return diverted
         offer = services.offer_create(
             organisation=organisation, actor=request.user, data=form.model_data()
@@ -335,14 +334,13 @@ def offer_location_add(request, public_id):
     locations = access.locations_for(membership).exclude(offer_locations__offer=offer)
     form = OfferLocationForm(request.POST or None, locations=locations)
     if request.method == "POST" and form.is_valid():
-        diverted = divert(
+        if diverted := divert(
             request,
             membership,
             "offer_location.add",
             offer,
             back=reverse("directory:offer_detail", args=[public_id]),
-        )
-        if diverted is not None:
+        ):
             return diverted
         offer_location = services.offer_location_add(
             offer=offer,
@@ -384,14 +382,13 @@ def offer_location_hours(request, public_id):
         "exceptions": exceptions,
     }
     if data is not None and all(f.is_valid() for f in (settings_form, hours, exceptions)):
-        diverted = divert(
+        if diverted := divert(
             request,
             membership,
             "hours",
             offer_location,
             back=reverse("directory:offer_detail", args=[offer.public_id]),
-        )
-        if diverted is not None:
+        ):
             return diverted
         try:
             services.offer_location_save_hours(
@@ -418,14 +415,13 @@ def offer_location_remove(request, public_id):
     membership = access.require_membership(request)
     offer_location = access.offer_location_for_user(request, public_id, change=True)
     offer = offer_location.offer
-    diverted = divert(
+    if diverted := divert(
         request,
         membership,
         "offer_location.remove",
         offer_location,
         back=reverse("directory:offer_detail", args=[offer.public_id]),
-    )
-    if diverted is not None:
+    ):
         return diverted
     services.offer_location_remove(offer_location, actor=request.user, office=membership.office)
     messages.success(request, _("Location removed from the offer."))
@@ -507,14 +503,13 @@ def contact_create(request, public_id):
     organisation = access.organisation_for_user(request, public_id, change=True)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        diverted = divert(
+        if diverted := divert(
             request,
             membership,
             "contact.create",
             organisation,
             back=reverse("directory:organisation_detail", args=[public_id]),
-        )
-        if diverted is not None:
+        ):
             return diverted
         services.contact_create(
             organisation=organisation, actor=request.user, data=form.model_data()
@@ -559,14 +554,13 @@ def contact_delete(request, public_id):
     membership = access.require_membership(request)
     contact = access.contact_for_user(request, public_id, change=True)
     organisation = contact.organisation
-    diverted = divert(
+    if diverted := divert(
         request,
         membership,
         "contact.delete",
         contact,
         back=reverse("directory:organisation_detail", args=[organisation.public_id]),
-    )
-    if diverted is not None:
+    ):
         return diverted
     services.contact_delete(contact, actor=request.user, office=membership.office)
     messages.success(request, _("Contact removed."))

@@ -90,14 +90,13 @@ def event_create(request):
     if membership.role == Role.PARTNER_EDITOR:
         without_files(form)
     if request.method == "POST" and form.is_valid():
-        diverted = divert(
+        if diverted := divert(
             request,
             membership,
             "event.create",
             form.cleaned_data["organisation"],
             back=reverse("events_staff:list"),
-        )
-        if diverted is not None:
+        ):
             return diverted
         event = services.event_create(
             office=membership.office,
@@ -136,14 +135,13 @@ def event_edit(request, public_id):
         without_files(form)
     context = {"title": event.title, "entry": event}
     if request.method == "POST" and form.is_valid():
-        diverted = divert(
+        if diverted := divert(
             request,
             membership,
             "event.update",
             event,
             back=reverse("events_staff:detail", args=[public_id]),
-        )
-        if diverted is not None:
+        ):
             return diverted
 
         def save(form):
