@@ -3,7 +3,8 @@ makes a partner editor bound to the organisation, and every bad link is refused.
 
 import email
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -23,6 +24,7 @@ from wegweiser.accounts.models import Membership, Role, User
 from wegweiser.core.audit import history_for
 from wegweiser.core.models import MailBounce
 from wegweiser.directory.models import Contact, Offer, Weekday
+from wegweiser.events.models import Event
 from wegweiser.partners.models import ChangeRequest, Invitation
 
 PASSWORD = "ein-langes-Passwort-2026"
@@ -379,6 +381,13 @@ def test_new_offers_contacts_hours_and_removals_wait_and_apply(world, client):
 
 @pytest.mark.django_db
 def test_partners_event_edits_wait_and_foreign_requests_answer_404(world, client):
+    # Tomorrow at ten: an event late in the evening would end after midnight, which the
+    # form (one date, two times) does not take.
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    starts = datetime.combine(tomorrow, time(10), tzinfo=ZoneInfo("Europe/Berlin"))
+    Event.objects.filter(pk=world.partner_event.pk).update(
+        starts_at=starts, ends_at=starts + timedelta(hours=2)
+    )
     _as(client, world, Role.PARTNER_EDITOR)
     url = reverse("events_staff:edit", kwargs={"public_id": world.partner_event.public_id})
     page = client.get(url)
