@@ -450,3 +450,16 @@ def test_a_request_that_no_longer_passes_the_form_is_corrected_not_lost(world, c
     org.refresh_from_db()
     assert org.name == "Neuer Name 2"
     assert ChangeRequest.objects.get().status == "accepted"
+
+
+@pytest.mark.django_db
+def test_the_menu_offers_only_what_the_role_may_open(world, client):
+    expected = {
+        Role.COORDINATOR: {"partners_staff:requests", "partners_staff:list"},
+        Role.PARTNER_EDITOR: {"partners_staff:requests"},
+        Role.VIEWER: set(),
+    }
+    for role, shown in expected.items():
+        page = _as(client, world, role).get(reverse("directory:dashboard")).content.decode()
+        for name in ("partners_staff:requests", "partners_staff:list"):
+            assert (f'href="{reverse(name)}"' in page) == (name in shown), (role, name)
