@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -138,11 +138,13 @@ def review_list(request):
     partner = membership.role == Role.PARTNER_EDITOR
     groups = review.due_by_organisation(membership.office, organisations if partner else None)
     entries = [e for group in groups.values() for e in group]
-    reminded = {}
-    for kind, pk, sent_at in ReviewReminder.objects.filter(
-        entry_id__in=[e.pk for e in entries]
-    ).values_list("entry_type", "entry_id", "sent_at"):
-        reminded[(kind, pk)] = max(sent_at, reminded.get((kind, pk), sent_at))
+    last_sent = (
+        ReviewReminder.objects.filter(entry_id__in=[e.pk for e in entries])
+        .order_by()
+        .values_list("entry_type", "entry_id")
+        .annotate(last=Max("sent_at"))
+    )
+    reminded = {(kind, pk): last for kind, pk, last in last_sent}
     rows = [
         (
             organisation,

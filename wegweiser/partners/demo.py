@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.http import QueryDict
 from django.utils import timezone
 
 from wegweiser.accounts.models import Membership, Role, User
@@ -38,26 +37,18 @@ SUGGESTIONS = [
 ]
 
 
-def _posted(form, **changes) -> QueryDict:
-    """The form's current values as a browser posts them, with `changes`."""
-    data = QueryDict(mutable=True)
-    for name in form.fields:
-        data.setlist(name, requests._as_posted(form[name]))
-    for name, value in changes.items():
-        data.setlist(name, value if isinstance(value, list) else [value])
-    return data
-
-
 def _submit(kind, target, membership, organisation, **changes):
+    """A partner's request as if posted from the form: the entry's values with `changes`."""
     spec = requests.KINDS[kind]
-    if spec.creates:
-        data = QueryDict(mutable=True)
-        for name, value in changes.items():
-            data.setlist(name, value if isinstance(value, list) else [value])
-    else:
-        data = _posted(spec.build(target, None, organisation)[0], **changes)
+    data = {} if spec.creates else requests.posted(spec.build(target, None, organisation)[0])
+    for name, value in changes.items():
+        data[name] = value if isinstance(value, list) else [value]
     return requests.request_submit(
-        kind=kind, target=target, data=data, membership=membership, organisation=organisation
+        kind=kind,
+        target=target,
+        data=requests.as_query(data),
+        membership=membership,
+        organisation=organisation,
     )
 
 

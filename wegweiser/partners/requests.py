@@ -449,13 +449,6 @@ def _stored(data: QueryDict) -> dict[str, list[str]]:
     return {k: data.getlist(k) for k in data if k != "csrfmiddlewaretoken"}
 
 
-def _bound(data: dict[str, list[str]]) -> QueryDict:
-    query = QueryDict(mutable=True)
-    for key, values in data.items():
-        query.setlist(key, values)
-    return query
-
-
 def target_of(change_request: ChangeRequest):
     """The entry the request is about, or None once it is gone."""
     model = KINDS[change_request.kind].model
@@ -464,7 +457,7 @@ def target_of(change_request: ChangeRequest):
 
 def bound_forms(change_request: ChangeRequest, target, data: dict | None = None) -> list:
     kind = KINDS[change_request.kind]
-    return kind.build(target, _bound(data or change_request.data), change_request.organisation)
+    return kind.build(target, as_query(data or change_request.data), change_request.organisation)
 
 
 def with_version(data: dict[str, list[str]], version: int | None) -> dict[str, list[str]]:
@@ -488,6 +481,19 @@ def _as_posted(bound_field) -> list[str]:
     return [str(value)]
 
 
+def posted(form) -> dict[str, list[str]]:
+    """An unbound form's values as a browser would post them."""
+    return {name: _as_posted(form[name]) for name in form.fields}
+
+
+def as_query(data: dict[str, list[str]]) -> QueryDict:
+    """Kept or built form data as the QueryDict a form is bound to."""
+    query = QueryDict(mutable=True)
+    for key, values in data.items():
+        query.setlist(key, values)
+    return query
+
+
 def proposal_data(change_request: ChangeRequest, target) -> dict[str, list[str]]:
     """The data to check and accept now: the entry as it is, with the fields the partner
     changed set to the partner's values, so others' changes since stay."""
@@ -497,7 +503,7 @@ def proposal_data(change_request: ChangeRequest, target) -> dict[str, list[str]]
     if kind.diff is not None:  # opening hours: proposed as a whole
         return with_version(change_request.data, kind.version(target))
     current = kind.build(target, None, change_request.organisation)[0]
-    data = {name: _as_posted(current[name]) for name in current.fields}
+    data = posted(current)
     for name in change_request.changes:
         if name in current.fields:
             data[name] = change_request.data.get(name, [])
@@ -529,7 +535,7 @@ def request_submit(
     A newer request about the same entry replaces the author's open one."""
     spec = KINDS[kind]
     stored = _stored(data)
-    forms_ = spec.build(target, _bound(stored), organisation)
+    forms_ = spec.build(target, as_query(stored), organisation)
     if not all(f.is_valid() for f in forms_):
         raise RequestInvalid(forms_)
     with translation.override(settings.LANGUAGE_CODE):

@@ -367,7 +367,7 @@ def request_edit(request, public_id):
             return redirect("partners_staff:request", public_id=public_id)
         else:
             return _accepted(request, change_request, entry)
-    forms_ = requests.bound_forms(change_request, requests.target_of(change_request), data)
+    forms_ = requests.bound_forms(change_request, target, data)
     for form in forms_:
         form.is_valid()
     if kind.template == "directory/hours_form.html":
