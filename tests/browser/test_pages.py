@@ -148,3 +148,15 @@ def test_still_current_link_and_public_flag_pass_axe(live_server, page, language
     page.goto(f"{live_server.url}/{language}/angebot/{flagged.public_id}/")
     assert page.locator(".verified.unconfirmed").count() == 1
     assert _violations(page) == []
+
+
+def test_staff_tables_scroll_in_their_box_on_a_narrow_arabic_screen(live_server, page):
+    """Wide tables scroll inside their box; hidden labels in them must not widen the page."""
+    load_demo()
+    _log_in_with_second_factor(page, live_server, "koordination")
+    page.context.add_cookies([{"name": "django_language", "value": "ar", "url": live_server.url}])
+    page.set_viewport_size({"width": 390, "height": 800})
+    for path in ["/staff/review/", "/staff/partners/", "/staff/partners/requests/"]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.eval_on_selector("html", "e => e.dir") == "rtl", path
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
