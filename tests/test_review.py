@@ -171,7 +171,7 @@ def test_unconfirmed_entries_are_flagged_publicly_after_the_grace_period(world, 
     with translation.override("de"):
         flag = translation.gettext(
             "Not confirmed since %(date)s. Please check with the organisation before you go."
-        ) % {"date": offer.verified_at.strftime("%d.%m.%Y")}
+        ) % {"date": timezone.localtime(offer.verified_at).strftime("%d.%m.%Y")}
     assert "verified unconfirmed" in page and flag in page
 
 
